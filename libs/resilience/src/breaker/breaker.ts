@@ -1,0 +1,79 @@
+import type { Event } from '../events/event';
+import type { BreakerState } from './breaker-state';
+import type { TripReason } from './trip-rule';
+
+/** Where a breaker takes its decisions: the fleet's shared state, or this process alone. */
+export type BreakerMode = 'fleet' | 'local';
+
+/** A plain, serialisable view of a breaker (the shape of `GET /breakers`). */
+export interface BreakerSnapshot {
+  name: string;
+  state: BreakerState;
+  mode: BreakerMode;
+  version: number;
+  calls: number;
+  failures: number;
+  slowCalls: number;
+  failureRate: number;
+  slowCallRate: number;
+  /** Until the next probe may pass; 0 when calls pass now. */
+  retryAfterMs: number;
+  minimumCalls: number;
+  failureRateThreshold: number;
+  slowCallRateThreshold: number;
+}
+
+export type TransitionReason = TripReason | 'open-interval-elapsed' | 'probe-failed' | 'probes-succeeded' | 'half-open-expired' | 'forced-open' | 'disabled' | 'reset' | 'fleet';
+
+export interface StateChange {
+  breaker: string;
+  from: BreakerState;
+  to: BreakerState;
+  version: number;
+  reason: TransitionReason;
+  mode: BreakerMode;
+}
+
+export interface CallRejected {
+  breaker: string;
+  state: BreakerState;
+  retryAfterMs: number;
+}
+
+export interface CallRecorded {
+  breaker: string;
+  /** `probe` for a HALF_OPEN trial call. */
+  kind: 'call' | 'probe';
+  failed: boolean;
+  slow: boolean;
+  durationMs: number;
+  error?: unknown;
+}
+
+export interface ModeChange {
+  breaker: string;
+  mode: BreakerMode;
+  cause?: unknown;
+}
+
+/** The work a breaker protects. It receives a signal to pass on to I/O it starts. */
+export type ProtectedCall<T> = (signal: AbortSignal) => Promise<T>;
+
+export interface Breaker {
+  readonly name: string;
+  /** This instance's view of the state; never does I/O. */
+  readonly state: BreakerState;
+  readonly mode: BreakerMode;
+  /** Runs `call` if the breaker allows it; otherwise rejects with BreakerOpenError without calling. */
+  execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T>;
+  snapshot(): BreakerSnapshot;
+  /** Operator overrides; fleet-wide for a fleet breaker. */
+  forceOpen(): Promise<void>;
+  disable(): Promise<void>;
+  /** Back to CLOSED with an empty window and the open backoff reset. */
+  reset(): Promise<void>;
+  readonly onStateChange: Event<StateChange>;
+  readonly onCallRejected: Event<CallRejected>;
+  readonly onCallRecorded: Event<CallRecorded>;
+  readonly onModeChange: Event<ModeChange>;
+}

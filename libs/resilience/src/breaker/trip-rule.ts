@@ -1,0 +1,20 @@
+import type { BreakerConfig } from './breaker-config';
+import type { WindowTotals } from './sliding-window';
+
+export type TripReason = 'failure-rate' | 'slow-call-rate' | 'consecutive-failures';
+
+type TripSettings = Pick<BreakerConfig, 'minimumCalls' | 'failureRateThreshold' | 'slowCallRateThreshold' | 'consecutiveFailures'>;
+
+/**
+ * The rule that opens a CLOSED breaker, given the window and the current run of failures.
+ * record-outcomes-4.lua applies the same rule to the fleet's window.
+ */
+export function tripReason(totals: WindowTotals, consecutiveFailures: number, config: TripSettings): TripReason | undefined {
+  if (config.consecutiveFailures > 0 && consecutiveFailures >= config.consecutiveFailures) return 'consecutive-failures';
+  if (totals.calls < config.minimumCalls) return undefined;
+  if (totals.failures / totals.calls >= config.failureRateThreshold) return 'failure-rate';
+  if (totals.slowCalls / totals.calls >= config.slowCallRateThreshold) return 'slow-call-rate';
+  return undefined;
+}
+
+export const rate = (part: number, calls: number): number => (calls === 0 ? 0 : part / calls);
