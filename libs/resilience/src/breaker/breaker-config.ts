@@ -111,11 +111,11 @@ const RULES: Record<NumericKey, Rule> = {
 export function resolveBreakerConfig(name: string, partial: Partial<BreakerConfig> = {}): Readonly<BreakerConfig> {
   const problems: string[] = [];
   for (const key of Object.keys(partial)) {
-    if (!(key in DEFAULT_BREAKER_CONFIG)) problems.push(`unknown setting ${key}`);
+    if (!Object.hasOwn(DEFAULT_BREAKER_CONFIG, key)) problems.push(`unknown setting ${key}`);
   }
   const config: BreakerConfig = { ...DEFAULT_BREAKER_CONFIG };
   for (const [key, value] of Object.entries(partial) as [keyof BreakerConfig, unknown][]) {
-    if (value !== undefined && key in DEFAULT_BREAKER_CONFIG) (config as unknown as Record<string, unknown>)[key] = value;
+    if (value !== undefined && Object.hasOwn(DEFAULT_BREAKER_CONFIG, key)) (config as unknown as Record<string, unknown>)[key] = value;
   }
   for (const key of Object.keys(RULES) as NumericKey[]) {
     const value: unknown = config[key];

@@ -23,8 +23,8 @@ export class GuardedCallRunner {
     private readonly recorded: EventEmitter<CallRecorded>,
   ) {}
 
-  async run<T>(call: ProtectedCall<T>, signal: AbortSignal | undefined, version: number, probe: boolean): Promise<T> {
-    const flight = this.inFlight.begin(this.clock.now(), version, probe);
+  async run<T>(call: ProtectedCall<T>, signal: AbortSignal | undefined, version: number, probe: boolean, permitId?: string): Promise<T> {
+    const flight = this.inFlight.begin(this.clock.now(), version, probe, permitId);
     let result: T;
     try {
       result = await call(signal ?? NEVER_ABORTED);

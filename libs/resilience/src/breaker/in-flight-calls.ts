@@ -4,6 +4,8 @@ export interface InFlightCall {
   /** The breaker version the call was admitted under; outcomes of older episodes are dropped. */
   readonly version: number;
   readonly probe: boolean;
+  /** The fleet's half-open permit a probe runs under. */
+  readonly permitId: string | undefined;
   /** Set once the call has been counted as slow while still running. */
   countedSlow: boolean;
 }
@@ -20,8 +22,8 @@ export class InFlightCalls {
     return this.calls.size;
   }
 
-  begin(startedAt: number, version: number, probe: boolean): InFlightCall {
-    const call: InFlightCall = { startedAt, version, probe, countedSlow: false };
+  begin(startedAt: number, version: number, probe: boolean, permitId?: string): InFlightCall {
+    const call: InFlightCall = { startedAt, version, probe, permitId, countedSlow: false };
     this.calls.add(call);
     return call;
   }

@@ -99,6 +99,19 @@ export class LocalBreaker implements Breaker {
     this.machine.reset();
   }
 
+  /**
+   * Takes over a state decided elsewhere: a fleet breaker hands its last known fleet view to its
+   * local breaker when Redis stops answering. Announces nothing (the owner does).
+   */
+  adopt(state: BreakerState, version: number, retryAfterMs: number, openSteps: number): void {
+    this.machine.adopt(this.clock.now(), state, version, retryAfterMs, openSteps);
+  }
+
+  /** Counts an outcome into the window without judging it: the fleet judges while Redis answers. */
+  observe(outcome: Outcome): void {
+    this.machine.recordWindow(this.clock.now(), outcome);
+  }
+
   /** Stops the slow-call sweep timer; the breaker still works, but no longer sees hung calls. */
   dispose(): void {
     this.stopSweeping();

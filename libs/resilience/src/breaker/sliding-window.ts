@@ -60,6 +60,10 @@ export class SlidingWindow {
   }
 
   clear(): void {
+    // Zero the counts too: near the clock origin an epoch of -1 still falls inside the window.
     this.epochs.fill(-1);
+    this.calls.fill(0);
+    this.failures.fill(0);
+    this.slowCalls.fill(0);
   }
 }

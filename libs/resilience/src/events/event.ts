@@ -21,7 +21,9 @@ export class EventEmitter<T> {
       dispose: () => {
         if (disposed) return;
         disposed = true;
-        this.listeners = this.listeners.filter((l) => l !== listener);
+        // Only this subscription: the same function may be subscribed more than once.
+        const index = this.listeners.indexOf(listener);
+        if (index >= 0) this.listeners = [...this.listeners.slice(0, index), ...this.listeners.slice(index + 1)];
       },
     };
   };

@@ -1,0 +1,91 @@
+import type { BreakerConfig, BreakerState } from '@breakwater/resilience';
+import type { BreakerKeys } from './keys';
+import { defineScript, type RedisConnection } from './script-loader';
+import { parseScriptReply, type ScriptReply } from './fleet-snapshot';
+
+/** What the scripts need to know of one breaker. */
+export interface BreakerScriptTarget {
+  name: string;
+  keys: BreakerKeys;
+  /** The numeric settings as JSON, computed once per breaker. */
+  configJson: string;
+}
+
+/** A batch of outcomes as record-outcomes-4.lua takes it. */
+export interface OutcomeBatchArgs {
+  id: string;
+  version: number;
+  calls: number;
+  failures: number;
+  slowCalls: number;
+  sawSuccess: boolean;
+  trailingFailures: number;
+}
+
+export const ScriptCode = { COUNTED: 1, IGNORED: 0, DUPLICATE: -1, PERMIT_GRANTED: 1, NOT_NEEDED: 2, REFUSED: 0 } as const;
+
+export type OverrideState = Extract<BreakerState, 'FORCED_OPEN' | 'DISABLED' | 'CLOSED'>;
+
+/** The settings the scripts use, as the JSON each script decodes. */
+export function scriptConfigJson(config: Readonly<BreakerConfig>): string {
+  const { isFailure: _ignored, ...numeric } = config;
+  return JSON.stringify(numeric);
+}
+
+/** Typed calls of the breaker scripts, one method per Lua file. */
+export class BreakerScripts {
+  private readonly recordOutcomes;
+  private readonly acquirePermit;
+  private readonly recordProbe;
+  private readonly setOverride;
+  private readonly readSnapshot;
+
+  constructor(
+    redis: RedisConnection,
+    private readonly channel: string,
+    private readonly instanceId: string,
+    private readonly random: () => number,
+  ) {
+    this.recordOutcomes = defineScript(redis, { file: 'record-outcomes-4.lua' });
+    this.acquirePermit = defineScript(redis, { file: 'acquire-permit-3.lua' });
+    this.recordProbe = defineScript(redis, { file: 'record-probe-3.lua' });
+    this.setOverride = defineScript(redis, { file: 'set-override-3.lua' });
+    this.readSnapshot = defineScript(redis, { file: 'read-snapshot-2.lua' });
+  }
+
+  async recordBatch(t: BreakerScriptTarget, batch: OutcomeBatchArgs, markerTtlMs: number): Promise<ScriptReply> {
+    const keys = [t.keys.state, t.keys.window, t.keys.permits, t.keys.batch(batch.id)];
+    const args = [
+      ...this.head(t),
+      batch.version,
+      batch.calls,
+      batch.failures,
+      batch.slowCalls,
+      batch.sawSuccess ? 1 : 0,
+      batch.trailingFailures,
+      this.instanceId,
+      Math.ceil(markerTtlMs),
+    ];
+    return parseScriptReply(await this.recordOutcomes(keys, args));
+  }
+
+  async acquire(t: BreakerScriptTarget, permitId: string): Promise<ScriptReply> {
+    return parseScriptReply(await this.acquirePermit([t.keys.state, t.keys.window, t.keys.permits], [...this.head(t), permitId]));
+  }
+
+  async probeVerdict(t: BreakerScriptTarget, permitId: string, passed: boolean): Promise<ScriptReply> {
+    return parseScriptReply(await this.recordProbe([t.keys.state, t.keys.window, t.keys.permits], [...this.head(t), permitId, passed ? 1 : 0]));
+  }
+
+  async override(t: BreakerScriptTarget, to: OverrideState): Promise<ScriptReply> {
+    return parseScriptReply(await this.setOverride([t.keys.state, t.keys.window, t.keys.permits], [...this.head(t), to]));
+  }
+
+  async snapshot(t: BreakerScriptTarget): Promise<ScriptReply> {
+    return parseScriptReply(await this.readSnapshot([t.keys.state, t.keys.window], [t.configJson]));
+  }
+
+  private head(t: BreakerScriptTarget): (string | number)[] {
+    return [t.configJson, t.name, this.channel, this.random()];
+  }
+}

@@ -1,0 +1,303 @@
+import {
+  BreakerOpenError,
+  BreakerState,
+  EventEmitter,
+  GuardedCallRunner,
+  LocalBreaker,
+  probePassed,
+  rate,
+  tripReason,
+  type Breaker,
+  type BreakerConfig,
+  type BreakerMode,
+  type BreakerSnapshot,
+  type CallRecorded,
+  type CallRejected,
+  type InFlightCall,
+  type ModeChange,
+  type Outcome,
+  type ProtectedCall,
+  type StateChange,
+} from '@breakwater/resilience';
+import { ScriptCode, scriptConfigJson, type BreakerScriptTarget, type OverrideState } from './breaker-scripts';
+import type { FleetContext } from './fleet-context';
+import type { FleetSnapshot, ScriptReply } from './fleet-snapshot';
+import { breakerKeys } from './keys';
+import { OutcomeBatcher } from './outcome-batcher';
+
+/** This instance's view of the fleet's state of one breaker; deadlines are on the local clock. */
+interface FleetView {
+  state: BreakerState;
+  version: number;
+  openSteps: number;
+  /** OPEN: when a probe may be asked for. */
+  openDeadline: number;
+  /** HALF_OPEN: no permit was left; ask again after this. */
+  permitRetryAt: number;
+  calls: number;
+  failures: number;
+  slowCalls: number;
+  consecutive: number;
+}
+
+/** How a snapshot is applied to the view. */
+export type ApplyRule = 'newer' | 'sync' | 'replace';
+
+/**
+ * A breaker whose state is the fleet's, kept in Redis. CLOSED and still-OPEN decisions read only
+ * the local view; outcomes travel in batches; only a call that may become a half-open probe waits
+ * for Redis (bounded by the fleet's command timeout). While Redis does not answer, the embedded
+ * local breaker decides with the same rules, starting from the last known fleet state.
+ */
+export class FleetBreaker implements Breaker {
+  readonly config: Readonly<BreakerConfig>;
+  readonly target: BreakerScriptTarget;
+  private readonly local: LocalBreaker;
+  private readonly runner: GuardedCallRunner;
+  private readonly batcher: OutcomeBatcher;
+  private readonly view: FleetView = { state: BreakerState.CLOSED, version: 0, openSteps: 0, openDeadline: 0, permitRetryAt: 0, calls: 0, failures: 0, slowCalls: 0, consecutive: 0 };
+  private modeValue: BreakerMode;
+  private acquiring = false;
+  private flushing: Promise<void> | undefined;
+  private sequence = 0;
+  private lowerVersionSeen = false;
+  private readonly stateChanged = new EventEmitter<StateChange>();
+  private readonly rejected = new EventEmitter<CallRejected>();
+  private readonly recorded = new EventEmitter<CallRecorded>();
+  private readonly modeChanged = new EventEmitter<ModeChange>();
+  readonly onStateChange = this.stateChanged.event;
+  readonly onCallRejected = this.rejected.event;
+  readonly onCallRecorded = this.recorded.event;
+  readonly onModeChange = this.modeChanged.event;
+
+  constructor(
+    readonly name: string,
+    config: Readonly<BreakerConfig>,
+    keyPrefix: string,
+    private readonly fleet: FleetContext,
+    random: () => number,
+  ) {
+    this.config = config;
+    this.target = { name, keys: breakerKeys(keyPrefix, name), configJson: scriptConfigJson(config) };
+    this.modeValue = fleet.mode;
+    this.local = new LocalBreaker(name, config, { clock: fleet.clock, random });
+    this.local.onStateChange((change) => this.stateChanged.emit(change));
+    this.local.onCallRejected((r) => this.rejected.emit(r));
+    this.local.onCallRecorded((r) => this.recorded.emit(r));
+    this.runner = new GuardedCallRunner(name, config, fleet.clock, (call, outcome, now) => this.count(call, outcome, now), this.recorded);
+    this.batcher = new OutcomeBatcher(() => `${fleet.sessionId}:${++this.sequence}`, config.windowMs);
+  }
+
+  get state(): BreakerState {
+    return this.modeValue === 'local' ? this.local.state : this.view.state;
+  }
+
+  get mode(): BreakerMode {
+    return this.modeValue;
+  }
+
+  execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T> {
+    if (this.modeValue === 'local') return this.local.execute(call, signal);
+    const v = this.view;
+    if (v.state === BreakerState.CLOSED || v.state === BreakerState.DISABLED) return this.runner.run(call, signal, v.version, false);
+    const now = this.fleet.clock.now();
+    const mayProbe = (v.state === BreakerState.OPEN && now >= v.openDeadline) || (v.state === BreakerState.HALF_OPEN && now >= v.permitRetryAt);
+    // One permit request at a time per instance: the rest of its calls are refused meanwhile.
+    if (!mayProbe || this.acquiring) return this.reject(now);
+    return this.probe(call, signal);
+  }
+
+  snapshot(): BreakerSnapshot {
+    if (this.modeValue === 'local') return this.local.snapshot();
+    const v = this.view;
+    return {
+      name: this.name,
+      state: v.state,
+      mode: this.modeValue,
+      version: v.version,
+      calls: v.calls,
+      failures: v.failures,
+      slowCalls: v.slowCalls,
+      failureRate: rate(v.failures, v.calls),
+      slowCallRate: rate(v.slowCalls, v.calls),
+      retryAfterMs: this.retryAfterMs(this.fleet.clock.now()),
+      minimumCalls: this.config.minimumCalls,
+      failureRateThreshold: this.config.failureRateThreshold,
+      slowCallRateThreshold: this.config.slowCallRateThreshold,
+    };
+  }
+
+  forceOpen(): Promise<void> {
+    return this.override(BreakerState.FORCED_OPEN);
+  }
+
+  disable(): Promise<void> {
+    return this.override(BreakerState.DISABLED);
+  }
+
+  reset(): Promise<void> {
+    return this.override(BreakerState.CLOSED);
+  }
+
+  /** Sends the outcomes collected so far; one flush at a time per breaker. */
+  flush(): Promise<void> {
+    if (this.flushing !== undefined || this.batcher.isEmpty || this.modeValue === 'local') return this.flushing ?? Promise.resolve();
+    this.flushing = this.sendBatches().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Counts running calls that crossed the slow threshold (the fleet calls this every tick). */
+  sweepSlowCalls(): void {
+    this.runner.sweep();
+  }
+
+  /**
+   * Takes a snapshot from Redis. `newer` (script replies, pub/sub): only a higher version moves
+   * the view. `sync` (periodic re-read): also a lower version seen twice in a row, which means
+   * Redis lost its data (a restart without persistence). `replace`: the fleet state wins.
+   */
+  apply(snapshot: FleetSnapshot, rule: ApplyRule): void {
+    const v = this.view;
+    if (snapshot.version < v.version && rule !== 'replace') {
+      if (rule === 'newer' || !this.lowerVersionSeen) {
+        this.lowerVersionSeen = rule === 'sync';
+        return;
+      }
+    }
+    this.lowerVersionSeen = false;
+    if (snapshot.totals !== undefined && snapshot.version >= v.version) {
+      v.calls = snapshot.totals.calls;
+      v.failures = snapshot.totals.failures;
+      v.slowCalls = snapshot.totals.slowCalls;
+      v.consecutive = snapshot.totals.consecutive;
+    }
+    if (snapshot.version === v.version && snapshot.state === v.state && rule !== 'replace') return;
+    const now = this.fleet.clock.now();
+    const from = this.state;
+    v.state = snapshot.state;
+    v.version = snapshot.version;
+    v.openSteps = snapshot.openSteps;
+    v.openDeadline = snapshot.state === BreakerState.OPEN ? now + snapshot.retryAfterMs : 0;
+    v.permitRetryAt = snapshot.state === BreakerState.HALF_OPEN ? now + snapshot.retryAfterMs : 0;
+    if (snapshot.totals === undefined) v.calls = v.failures = v.slowCalls = v.consecutive = 0;
+    if (this.modeValue === 'fleet' && from !== v.state) {
+      this.stateChanged.emit({ breaker: this.name, from, to: v.state, version: v.version, reason: 'fleet', mode: 'fleet' });
+    }
+  }
+
+  /** Redis stopped answering: decide locally from the last known fleet state. */
+  enterLocalMode(cause: unknown): void {
+    if (this.modeValue === 'local') return;
+    const v = this.view;
+    const now = this.fleet.clock.now();
+    this.local.adopt(v.state, v.version, Math.max(0, this.retryAfterMs(now)), v.openSteps);
+    this.modeValue = 'local';
+    this.modeChanged.emit({ breaker: this.name, mode: 'local', cause });
+  }
+
+  /** Redis answers again: the fleet's state replaces whatever was decided locally. */
+  enterFleetMode(snapshot: FleetSnapshot): void {
+    if (this.modeValue === 'fleet') return;
+    const localState = this.local.state;
+    this.modeValue = 'fleet';
+    this.apply(snapshot, 'replace');
+    this.modeChanged.emit({ breaker: this.name, mode: 'fleet' });
+    if (localState !== this.view.state) {
+      this.stateChanged.emit({ breaker: this.name, from: localState, to: this.view.state, version: this.view.version, reason: 'fleet', mode: 'fleet' });
+    }
+  }
+
+  dispose(): void {
+    this.local.dispose();
+  }
+
+  private async probe<T>(call: ProtectedCall<T>, signal: AbortSignal | undefined): Promise<T> {
+    this.acquiring = true;
+    const permitId = `${this.fleet.sessionId}:p${++this.sequence}`;
+    let reply: ScriptReply;
+    try {
+      reply = await this.fleet.command(() => this.fleet.scripts.acquire(this.target, permitId));
+    } catch {
+      // The fleet is in local mode now; the local breaker decides this call.
+      return this.local.execute(call, signal);
+    } finally {
+      this.acquiring = false;
+    }
+    this.apply(reply.snapshot, 'newer');
+    if (reply.code === ScriptCode.PERMIT_GRANTED) return this.runner.run(call, signal, reply.snapshot.version, true, permitId);
+    if (reply.code === ScriptCode.NOT_NEEDED) return this.runner.run(call, signal, reply.snapshot.version, false);
+    const now = this.fleet.clock.now();
+    if (reply.snapshot.state === BreakerState.HALF_OPEN) this.view.permitRetryAt = now + reply.snapshot.retryAfterMs;
+    return this.reject(now);
+  }
+
+  private reject(now: number): Promise<never> {
+    const state = this.view.state;
+    const retryAfterMs = this.retryAfterMs(now);
+    if (this.rejected.hasListeners) this.rejected.emit({ breaker: this.name, state, retryAfterMs });
+    return Promise.reject(new BreakerOpenError(this.name, state, retryAfterMs));
+  }
+
+  private retryAfterMs(now: number): number {
+    const v = this.view;
+    switch (v.state) {
+      case BreakerState.OPEN:
+        return Math.max(0, v.openDeadline - now);
+      case BreakerState.HALF_OPEN:
+        return Math.max(0, v.permitRetryAt - now);
+      case BreakerState.FORCED_OPEN:
+        return this.config.openBaseMs;
+      default:
+        return 0;
+    }
+  }
+
+  private count(call: InFlightCall, outcome: Outcome, now: number): void {
+    this.local.observe(outcome);
+    if (call.probe) {
+      if (outcome.verdict && call.permitId !== undefined) void this.sendProbeVerdict(call.permitId, probePassed(outcome));
+      return;
+    }
+    this.batcher.add(outcome, call.version, now);
+    if ((outcome.failures > 0 || outcome.slowCalls > 0) && this.view.state === BreakerState.CLOSED && this.couldTrip()) {
+      this.fleet.flushSoon(() => this.flush());
+    }
+  }
+
+  /** Whether what this instance holds, added to the last known fleet window, meets the trip rule. */
+  private couldTrip(): boolean {
+    const p = this.batcher.pending();
+    const v = this.view;
+    const totals = { calls: v.calls + p.calls, failures: v.failures + p.failures, slowCalls: v.slowCalls + p.slowCalls };
+    return tripReason(totals, p.sawSuccess ? p.trailingFailures : v.consecutive + p.trailingFailures, this.config) !== undefined;
+  }
+
+  private async sendBatches(): Promise<void> {
+    for (const batch of this.batcher.takeReady(this.fleet.clock.now())) {
+      let reply: ScriptReply;
+      try {
+        reply = await this.fleet.command(() => this.fleet.scripts.recordBatch(this.target, batch, this.config.windowMs * 2));
+      } catch {
+        return; // kept, with its id, for the next flush
+      }
+      this.batcher.confirm(batch);
+      this.apply(reply.snapshot, 'newer');
+    }
+  }
+
+  private async sendProbeVerdict(permitId: string, passed: boolean): Promise<void> {
+    try {
+      const reply = await this.fleet.command(() => this.fleet.scripts.probeVerdict(this.target, permitId, passed));
+      this.apply(reply.snapshot, 'newer');
+    } catch {
+      // Lost verdicts are covered: the fleet reopens a half-open breaker after halfOpenMaxWaitMs.
+    }
+  }
+
+  private async override(to: OverrideState): Promise<void> {
+    const reply = await this.fleet.command(() => this.fleet.scripts.override(this.target, to));
+    this.apply(reply.snapshot, 'newer');
+  }
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import {
+  EventEmitter,
+  InvalidConfigError,
+  resolveBreakerConfig,
+  systemClock,
+  type BreakerConfig,
+  type BreakerMode,
+  type Clock,
+  type ModeChange,
+} from '@breakwater/resilience';
+import { BreakerScripts, scriptConfigJson } from './breaker-scripts';
+import type { FleetContext } from './fleet-context';
+import { FleetBreaker } from './fleet-breaker';
+import { RedisUnavailableError } from './redis-unavailable.error';
+import { checkKeyPrefix, transitionsChannel } from './keys';
+import { parseTransitionMessage } from './fleet-snapshot';
+import type { RedisConnection } from './script-loader';
+
+export const DEFAULT_FLUSH_INTERVAL_MS = 50;
+export const DEFAULT_SYNC_INTERVAL_MS = 1_000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 250;
+
+export interface FleetBreakersOptions {
+  /** The coordination connection; `createCoordinationRedis` makes one configured to fail fast. */
+  redis: RedisConnection;
+  /** Names this process among the fleet (distinct failing instances are counted by it). */
+  instanceId: string;
+  /** Put before every key and the channel, so fleets (and test runs) share a Redis safely. */
+  keyPrefix?: string;
+  /** Settings every breaker of this fleet starts from; `get(name, config)` overrides them. */
+  defaults?: Partial<BreakerConfig>;
+  /** Outcomes are sent at most this long after they happen (and at once when they could trip). */
+  flushIntervalMs?: number;
+  /** Every breaker's state is re-read this often: pub/sub is at-most-once. */
+  syncIntervalMs?: number;
+  /** A Redis command taking longer counts as Redis being down: the fleet decides locally. */
+  commandTimeoutMs?: number;
+  /** For pub/sub; by default a duplicate of `redis`, closed with the fleet. */
+  subscriber?: RedisConnection;
+  clock?: Clock;
+  random?: () => number;
+}
+
+/** The breakers of one process, sharing their state with every other process of the fleet. */
+export class FleetBreakers {
+  private readonly breakers = new Map<string, FleetBreaker>();
+  private readonly context: FleetContext;
+  private readonly subscriber: RedisConnection;
+  private readonly ownsSubscriber: boolean;
+  private readonly channel: string;
+  private readonly keyPrefix: string;
+  private readonly defaults: Partial<BreakerConfig>;
+  private readonly commandTimeoutMs: number;
+  private readonly timers: NodeJS.Timeout[];
+  private readonly random: () => number;
+  private modeValue: BreakerMode = 'fleet';
+  private syncing: Promise<boolean> | undefined;
+  private subscribed: Promise<void>;
+  private closed = false;
+  private readonly modeChanged = new EventEmitter<ModeChange>();
+  /** The fleet switched between deciding with Redis and deciding locally. */
+  readonly onModeChange = this.modeChanged.event;
+  private readonly onReady = (): void => void this.sync();
+  private readonly onMessage = (channel: string, message: string): void => this.receive(channel, message);
+  private readonly ignoreError = (): void => undefined;
+
+  constructor(private readonly options: FleetBreakersOptions) {
+    const problems: string[] = [];
+    if (typeof options.instanceId !== 'string' || options.instanceId.length === 0) problems.push('instanceId must be a non-empty string');
+    for (const key of ['flushIntervalMs', 'syncIntervalMs', 'commandTimeoutMs'] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) problems.push(`${key} must be a number of milliseconds greater than 0 (got ${JSON.stringify(value)})`);
+    }
+    if (problems.length > 0) throw new InvalidConfigError('fleet breakers', problems);
+    this.keyPrefix = options.keyPrefix ?? '';
+    checkKeyPrefix(this.keyPrefix);
+    this.defaults = options.defaults ?? {};
+    resolveBreakerConfig('defaults', this.defaults);
+    this.channel = transitionsChannel(this.keyPrefix);
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.random = options.random ?? Math.random;
+    const scripts = new BreakerScripts(options.redis, this.channel, options.instanceId, this.random);
+    const fleet = this;
+    this.context = {
+      scripts,
+      clock: options.clock ?? systemClock,
+      sessionId: `${options.instanceId}:${randomUUID().slice(0, 8)}`,
+      get mode() {
+        return fleet.modeValue;
+      },
+      command: (send) => this.command(send),
+      flushSoon: (flush) => queueMicrotask(() => void flush()),
+    };
+
+    this.ownsSubscriber = options.subscriber === undefined;
+    this.subscriber = options.subscriber ?? duplicateForPubSub(options.redis);
+    this.subscriber.on('message', this.onMessage);
+    this.subscriber.on('error', this.ignoreError);
+    // Messages sent while the subscriber was away are lost: re-read everything when it is back.
+    this.subscriber.on('ready', this.onReady);
+    options.redis.on('ready', this.onReady);
+    this.subscribed = this.subscriber.subscribe(this.channel).then(
+      () => undefined,
+      () => undefined,
+    );
+
+    const flushTimer = setInterval(() => this.tick(), options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
+    const syncTimer = setInterval(() => void this.sync(), options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS);
+    this.timers = [flushTimer, syncTimer];
+    for (const t of this.timers) t.unref();
+  }
+
+  get mode(): BreakerMode {
+    return this.modeValue;
+  }
+
+  /** The breaker called `name`, created with `config` (over the fleet defaults) on first use. */
+  get(name: string, config?: Partial<BreakerConfig>): FleetBreaker {
+    const existing = this.breakers.get(name);
+    const resolved = resolveBreakerConfig(name, { ...this.defaults, ...config });
+    if (existing !== undefined) {
+      if (config !== undefined && existing.target.configJson !== scriptConfigJson(resolved)) {
+        throw new InvalidConfigError(`breaker ${name}`, ['it already exists in this fleet with another configuration']);
+      }
+      return existing;
+    }
+    const breaker = new FleetBreaker(name, resolved, this.keyPrefix, this.context, this.random);
+    if (this.modeValue === 'local') breaker.enterLocalMode(new RedisUnavailableError('the fleet is in local mode'));
+    this.breakers.set(name, breaker);
+    void this.syncOne(breaker);
+    return breaker;
+  }
+
+  list(): FleetBreaker[] {
+    return [...this.breakers.values()];
+  }
+
+  /**
+   * Resolves once the transition channel is subscribed and every breaker has been read from
+   * Redis, or the fleet is in local mode. Calls work before that (on a CLOSED view).
+   */
+  async ready(): Promise<void> {
+    await this.subscribed;
+    await this.sync();
+  }
+
+  /** Re-reads every breaker; leaves local mode when Redis answers. Resolves true when it did. */
+  sync(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    this.syncing ??= this.readAll().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  /** Flushes what is pending (best effort), stops the timers and the subscriber. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.options.redis.off('ready', this.onReady);
+    if (this.modeValue === 'fleet') await Promise.all(this.list().map((b) => b.flush()));
+    for (const b of this.breakers.values()) b.dispose();
+    this.subscriber.off('message', this.onMessage);
+    this.subscriber.off('ready', this.onReady);
+    if (this.ownsSubscriber) this.subscriber.disconnect();
+    else await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+  }
+
+  private tick(): void {
+    for (const b of this.breakers.values()) {
+      b.sweepSlowCalls();
+      if (this.modeValue === 'fleet') void b.flush();
+    }
+  }
+
+  private async readAll(): Promise<boolean> {
+    const breakers = this.list();
+    let replies;
+    try {
+      replies = await Promise.all(breakers.map((b) => this.command(() => this.context.scripts.snapshot(b.target))));
+    } catch {
+      return false;
+    }
+    const leavingLocal = this.modeValue === 'local';
+    this.modeValue = 'fleet';
+    breakers.forEach((b, i) => (leavingLocal ? b.enterFleetMode(replies[i].snapshot) : b.apply(replies[i].snapshot, 'sync')));
+    if (leavingLocal) {
+      this.modeChanged.emit({ breaker: '*', mode: 'fleet' });
+      for (const b of breakers) void b.flush();
+    }
+    return true;
+  }
+
+  private async syncOne(breaker: FleetBreaker): Promise<void> {
+    if (this.modeValue === 'local') return;
+    try {
+      const reply = await this.command(() => this.context.scripts.snapshot(breaker.target));
+      breaker.apply(reply.snapshot, 'newer');
+    } catch {
+      // command() switched the fleet to local mode; the periodic sync brings it back.
+    }
+  }
+
+  private receive(channel: string, message: string): void {
+    if (channel !== this.channel || this.modeValue === 'local') return;
+    const parsed = parseTransitionMessage(message);
+    if (parsed === undefined) return;
+    this.breakers.get(parsed.name)?.apply(parsed.snapshot, 'newer');
+  }
+
+  private async command<T>(send: () => Promise<T>): Promise<T> {
+    const redis = this.options.redis;
+    if (redis.status !== 'ready') {
+      const error = new RedisUnavailableError(`redis connection is ${redis.status}`);
+      this.enterLocalMode(error);
+      throw error;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        send(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new RedisUnavailableError(`redis did not answer within ${this.commandTimeoutMs} ms`)), this.commandTimeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      this.enterLocalMode(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private enterLocalMode(cause: unknown): void {
+    if (this.modeValue === 'local' || this.closed) return;
+    this.modeValue = 'local';
+    for (const b of this.breakers.values()) b.enterLocalMode(cause);
+    this.modeChanged.emit({ breaker: '*', mode: 'local', cause });
+  }
+}
+
+// The subscriber may queue its SUBSCRIBE until connected: it never sits on a call's path.
+function duplicateForPubSub(redis: RedisConnection): RedisConnection {
+  return redis instanceof Cluster ? redis.duplicate() : redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+}
+
+export function createFleetBreakers(options: FleetBreakersOptions): FleetBreakers {
+  return new FleetBreakers(options);
+}

@@ -1,0 +1,15 @@
+import type { BreakerMode, Clock } from '@breakwater/resilience';
+import type { BreakerScripts } from './breaker-scripts';
+
+/** What a fleet breaker needs from the fleet it belongs to. */
+export interface FleetContext {
+  readonly scripts: BreakerScripts;
+  readonly clock: Clock;
+  readonly mode: BreakerMode;
+  /** Unique per process start: permit and batch ids built on it never collide across restarts. */
+  readonly sessionId: string;
+  /** Runs a Redis command with the fleet's time limit; a failure switches the fleet to local mode. */
+  command<T>(send: () => Promise<T>): Promise<T>;
+  /** Asks for this breaker's outcomes to be flushed now rather than at the next tick. */
+  flushSoon(flush: () => Promise<void>): void;
+}

@@ -1,0 +1,30 @@
+import { InvalidConfigError } from '@breakwater/resilience';
+
+/** The Redis keys of one breaker. The `{name}` hash tag puts them in one Cluster slot. */
+export interface BreakerKeys {
+  state: string;
+  window: string;
+  permits: string;
+  batch(batchId: string): string;
+}
+
+// A brace in a prefix or a name would move the hash tag and split a breaker across slots.
+const NO_BRACES = /^[^{}]*$/;
+
+export function checkKeyPrefix(keyPrefix: string): void {
+  if (!NO_BRACES.test(keyPrefix)) throw new InvalidConfigError('fleet breakers', [`keyPrefix must not contain { or } (got ${JSON.stringify(keyPrefix)})`]);
+}
+
+export function breakerKeys(keyPrefix: string, name: string): BreakerKeys {
+  if (name.length === 0 || !NO_BRACES.test(name)) throw new InvalidConfigError(`breaker ${JSON.stringify(name)}`, ['a breaker name must be non-empty and contain no { or }']);
+  const base = `${keyPrefix}bw:{${name}}:`;
+  return {
+    state: `${base}state`,
+    window: `${base}window`,
+    permits: `${base}permits`,
+    batch: (batchId) => `${base}batch:${batchId}`,
+  };
+}
+
+/** One channel per key prefix carries every breaker's transitions. */
+export const transitionsChannel = (keyPrefix: string): string => `${keyPrefix}bw:transitions`;

@@ -1,0 +1,63 @@
+--[[
+  Adds one instance's batch of call outcomes to the fleet's window, then applies the trip rule.
+  A batch is counted once, however often it is sent (a flush retried after a timeout).
+
+  KEYS[1] state hash      bw:{<breaker>}:state
+  KEYS[2] window hash     bw:{<breaker>}:window
+  KEYS[3] permits hash    bw:{<breaker>}:permits
+  KEYS[4] batch marker    bw:{<breaker>}:batch:<batchId>
+
+  ARGV[1] config (JSON: the breaker's resolved numeric settings)
+  ARGV[2] breaker name
+  ARGV[3] pub/sub channel for transitions
+  ARGV[4] jitter sample, uniform in [0, 1)
+  ARGV[5] version the outcomes were collected under (outcomes of another episode are dropped)
+  ARGV[6] calls
+  ARGV[7] failures
+  ARGV[8] slow calls
+  ARGV[9] 1 when the batch holds a success (it ends the run of consecutive failures)
+  ARGV[10] failures after the batch's last success
+  ARGV[11] instance id
+  ARGV[12] batch marker lifetime, ms
+
+  Returns the snapshot reply (includes/reply.lua) with code
+    1 counted, 0 dropped (another episode, or not CLOSED), -1 already counted (a repeated batch)
+]]
+local rcall = redis.call
+-- @include "now"
+-- @include "state"
+-- @include "window"
+-- @include "transition"
+-- @include "reply"
+
+local cfg = cjson.decode(ARGV[1])
+local now = nowMs()
+local s = loadState(KEYS[1])
+
+if rcall('SET', KEYS[4], 1, 'NX', 'PX', tonumber(ARGV[12])) == false then
+  return snapshotReply(-1, s, cfg, KEYS[2], now, false)
+end
+if s.state ~= 'CLOSED' or s.version ~= tonumber(ARGV[5]) then
+  return snapshotReply(0, s, cfg, KEYS[2], now, false)
+end
+
+local calls, failures, slowCalls = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local epoch = math.floor(now / (cfg.windowMs / cfg.windowBuckets))
+if calls > 0 then rcall('HINCRBY', KEYS[2], epoch .. ':c', calls) end
+if failures > 0 then rcall('HINCRBY', KEYS[2], epoch .. ':f', failures) end
+if slowCalls > 0 then rcall('HINCRBY', KEYS[2], epoch .. ':s', slowCalls) end
+if failures + slowCalls > 0 then rcall('HSET', KEYS[2], 'r:' .. ARGV[11], now) end
+rcall('PEXPIRE', KEYS[2], cfg.windowMs * 2)
+
+if ARGV[9] == '1' then s.consecutive = tonumber(ARGV[10]) else s.consecutive = s.consecutive + failures end
+rcall('HSET', KEYS[1], 'consecutive', s.consecutive)
+
+if failures + slowCalls > 0 then
+  local reason = tripReason(windowTotals(KEYS[2], cfg, now, true), s.consecutive, cfg)
+  if reason then
+    local ctx = { stateKey = KEYS[1], windowKey = KEYS[2], permitsKey = KEYS[3], cfg = cfg, name = ARGV[2],
+      channel = ARGV[3], sample = tonumber(ARGV[4]), now = now }
+    transition(ctx, s, 'OPEN', reason)
+  end
+end
+return snapshotReply(1, s, cfg, KEYS[2], now, true)

@@ -1,0 +1,88 @@
+import type { Outcome, WindowTotals } from '@breakwater/resilience';
+import type { OutcomeBatchArgs } from './breaker-scripts';
+
+interface Batch extends OutcomeBatchArgs {
+  createdAt: number;
+}
+
+/** Outcomes waiting to reach the fleet, as the trip rule needs them summed. */
+export interface PendingOutcomes extends WindowTotals {
+  sawSuccess: boolean;
+  trailingFailures: number;
+}
+
+/** The most batches kept while Redis does not answer; older ones are outside the window anyway. */
+export const MAX_QUEUED_BATCHES = 200;
+
+/**
+ * Collects one breaker's outcomes into batches for record-outcomes-4.lua. A batch gets its id
+ * when it is sealed and keeps it until Redis confirms it, so a flush retried after a timeout is
+ * recognised by the script and counted once. Outcomes of different breaker versions never share
+ * a batch (the script drops outcomes of an earlier episode).
+ */
+export class OutcomeBatcher {
+  private open: Batch | undefined;
+  private sealed: Batch[] = [];
+
+  constructor(
+    private readonly nextId: () => string,
+    /** Batches older than this are dropped unsent: they would land outside the window. */
+    private readonly maxAgeMs: number,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.open === undefined && this.sealed.length === 0;
+  }
+
+  add(outcome: Outcome, version: number, now: number): void {
+    let batch = this.open;
+    if (batch === undefined || batch.version !== version) {
+      this.seal();
+      batch = this.open = { id: '', version, calls: 0, failures: 0, slowCalls: 0, sawSuccess: false, trailingFailures: 0, createdAt: now };
+    }
+    batch.calls += outcome.calls;
+    batch.failures += outcome.failures;
+    batch.slowCalls += outcome.slowCalls;
+    if (outcome.failures > 0) batch.trailingFailures += outcome.failures;
+    else if (outcome.succeeded) {
+      batch.sawSuccess = true;
+      batch.trailingFailures = 0;
+    }
+  }
+
+  /** Seals the open batch and returns every batch not yet confirmed, oldest first. */
+  takeReady(now: number): readonly OutcomeBatchArgs[] {
+    this.seal();
+    const cutoff = now - this.maxAgeMs;
+    if (this.sealed.length > 0 && this.sealed[0].createdAt < cutoff) this.sealed = this.sealed.filter((b) => b.createdAt >= cutoff);
+    return this.sealed.slice();
+  }
+
+  confirm(batch: OutcomeBatchArgs): void {
+    this.sealed = this.sealed.filter((b) => b !== batch);
+  }
+
+  /** Everything not yet confirmed, summed in order (the consecutive-failure run spans batches). */
+  pending(): PendingOutcomes {
+    const sum: PendingOutcomes = { calls: 0, failures: 0, slowCalls: 0, sawSuccess: false, trailingFailures: 0 };
+    const all = this.open === undefined ? this.sealed : [...this.sealed, this.open];
+    for (const b of all) {
+      sum.calls += b.calls;
+      sum.failures += b.failures;
+      sum.slowCalls += b.slowCalls;
+      if (b.sawSuccess) {
+        sum.sawSuccess = true;
+        sum.trailingFailures = b.trailingFailures;
+      } else sum.trailingFailures += b.trailingFailures;
+    }
+    return sum;
+  }
+
+  private seal(): void {
+    if (this.open === undefined) return;
+    this.open.id = this.nextId();
+    this.sealed.push(this.open);
+    this.open = undefined;
+    if (this.sealed.length > MAX_QUEUED_BATCHES) this.sealed.shift();
+  }
+}
