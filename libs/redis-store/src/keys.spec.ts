@@ -1,0 +1,21 @@
+import { InvalidConfigError } from '@breakwater/resilience';
+import { breakerKeys, checkKeyPrefix, transitionsChannel } from './keys';
+
+describe('key naming', () => {
+  it('puts every key of a breaker behind one hash tag, after the prefix', () => {
+    const keys = breakerKeys('shop:', 'provider-a');
+    expect([keys.state, keys.window, keys.permits, keys.batch('i1:7')]).toEqual([
+      'shop:bw:{provider-a}:state',
+      'shop:bw:{provider-a}:window',
+      'shop:bw:{provider-a}:permits',
+      'shop:bw:{provider-a}:batch:i1:7',
+    ]);
+    expect(transitionsChannel('shop:')).toBe('shop:bw:transitions');
+  });
+
+  it('refuses braces, which would move the hash tag', () => {
+    expect(() => checkKeyPrefix('{shop}:')).toThrow(InvalidConfigError);
+    expect(() => breakerKeys('', 'a}b')).toThrow(/no \{ or \}/);
+    expect(() => breakerKeys('', '')).toThrow(InvalidConfigError);
+  });
+});

@@ -1,0 +1,69 @@
+import { Outcomes } from '@breakwater/resilience';
+import { MAX_QUEUED_BATCHES, OutcomeBatcher } from './outcome-batcher';
+
+describe('OutcomeBatcher', () => {
+  let ids = 0;
+  const batcher = () => new OutcomeBatcher(() => `b${++ids}`, 10_000);
+
+  it('sums outcomes into one batch per version and seals it with an id when taken', () => {
+    const b = batcher();
+    b.add(Outcomes.SUCCEEDED, 3, 0);
+    b.add(Outcomes.FAILED, 3, 1);
+    b.add(Outcomes.CROSSED_SLOW, 3, 2);
+    const [batch, ...rest] = b.takeReady(5);
+    expect(rest).toHaveLength(0);
+    expect(batch).toMatchObject({ version: 3, calls: 3, failures: 1, slowCalls: 1, sawSuccess: true, trailingFailures: 1 });
+    expect(batch.id).toMatch(/^b\d+$/);
+  });
+
+  it('keeps an unconfirmed batch, with the same id, for the next flush', () => {
+    const b = batcher();
+    b.add(Outcomes.FAILED, 0, 0);
+    const first = b.takeReady(1);
+    b.add(Outcomes.FAILED, 0, 2);
+    const second = b.takeReady(3);
+    expect(second.map((x) => x.id)).toEqual([first[0].id, second[1].id]);
+    b.confirm(second[0]);
+    expect(b.takeReady(4).map((x) => x.id)).toEqual([second[1].id]);
+    b.confirm(second[1]);
+    expect(b.isEmpty).toBe(true);
+  });
+
+  it('never mixes outcomes of two breaker versions in one batch', () => {
+    const b = batcher();
+    b.add(Outcomes.FAILED, 1, 0);
+    b.add(Outcomes.FAILED, 2, 0);
+    expect(b.takeReady(0).map((x) => [x.version, x.failures])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+  });
+
+  it('drops batches older than the window: they would be counted in the wrong buckets', () => {
+    const b = batcher();
+    b.add(Outcomes.FAILED, 0, 0);
+    b.takeReady(0);
+    b.add(Outcomes.SUCCEEDED, 0, 9_000);
+    expect(b.takeReady(10_001).map((x) => x.calls)).toEqual([1]);
+  });
+
+  it('bounds the queue while Redis does not answer', () => {
+    const b = batcher();
+    for (let v = 0; v < MAX_QUEUED_BATCHES + 10; v++) b.add(Outcomes.FAILED, v, 0);
+    const ready = b.takeReady(0);
+    expect(ready).toHaveLength(MAX_QUEUED_BATCHES);
+    expect(ready[ready.length - 1].version).toBe(MAX_QUEUED_BATCHES + 9);
+  });
+
+  it('sums pending outcomes across batches, with the failure run spanning them', () => {
+    const b = batcher();
+    b.add(Outcomes.SUCCEEDED, 0, 0);
+    b.add(Outcomes.FAILED, 0, 0);
+    b.takeReady(0);
+    b.add(Outcomes.FAILED, 0, 1);
+    b.add(Outcomes.FAILED_AFTER_SLOW, 0, 1);
+    expect(b.pending()).toEqual({ calls: 3, failures: 3, slowCalls: 0, sawSuccess: true, trailingFailures: 3 });
+    b.add(Outcomes.SUCCEEDED_AFTER_SLOW, 0, 2);
+    expect(b.pending()).toMatchObject({ sawSuccess: true, trailingFailures: 0 });
+  });
+});
