@@ -56,7 +56,7 @@ export class FleetBreaker implements Breaker {
   private readonly runner: GuardedCallRunner;
   private readonly batcher: OutcomeBatcher;
   private readonly view: FleetView = { state: BreakerState.CLOSED, version: 0, openSteps: 0, openDeadline: 0, permitRetryAt: 0, calls: 0, failures: 0, slowCalls: 0, consecutive: 0 };
-  private modeValue: BreakerMode;
+  private modeValue: BreakerMode = 'fleet';
   private acquiring = false;
   private flushing: Promise<void> | undefined;
   private sequence = 0;
@@ -79,7 +79,6 @@ export class FleetBreaker implements Breaker {
   ) {
     this.config = config;
     this.target = { name, keys: breakerKeys(keyPrefix, name), configJson: scriptConfigJson(config) };
-    this.modeValue = fleet.mode;
     this.local = new LocalBreaker(name, config, { clock: fleet.clock, random });
     this.local.onStateChange((change) => this.stateChanged.emit(change));
     this.local.onCallRejected((r) => this.rejected.emit(r));

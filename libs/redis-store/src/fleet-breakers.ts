@@ -55,7 +55,7 @@ export class FleetBreakers {
   private readonly commandTimeoutMs: number;
   private readonly timers: NodeJS.Timeout[];
   private readonly random: () => number;
-  private modeValue: BreakerMode = 'fleet';
+  private modeValue: BreakerMode;
   private syncing: Promise<boolean> | undefined;
   private subscribed: Promise<void>;
   private closed = false;
@@ -81,6 +81,8 @@ export class FleetBreakers {
     this.channel = transitionsChannel(this.keyPrefix);
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.random = options.random ?? Math.random;
+    // Until Redis has answered once, this process decides alone.
+    this.modeValue = options.redis.status === 'ready' ? 'fleet' : 'local';
     const scripts = new BreakerScripts(options.redis, this.channel, options.instanceId, this.random);
     const fleet = this;
     this.context = {
@@ -180,6 +182,8 @@ export class FleetBreakers {
     const breakers = this.list();
     let replies;
     try {
+      // The ping proves Redis answers even when no breaker exists yet.
+      await this.command(() => this.options.redis.ping());
       replies = await Promise.all(breakers.map((b) => this.command(() => this.context.scripts.snapshot(b.target))));
     } catch {
       return false;
