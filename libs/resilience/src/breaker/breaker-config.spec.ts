@@ -123,7 +123,7 @@ describe('resolveBreakerConfig', () => {
 
       expect(error.problems).toHaveLength(1);
       expect(error.problems[0]).toMatch(new RegExp(`^${key} must `));
-      expect(error.problems[0]).toContain(`(got ${JSON.stringify(value)})`);
+      expect(error.problems[0]).toContain(`(got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`);
       expect(error.message).toContain(key);
     });
 

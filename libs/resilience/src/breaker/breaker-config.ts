@@ -120,7 +120,7 @@ export function resolveBreakerConfig(name: string, partial: Partial<BreakerConfi
   for (const key of Object.keys(RULES) as NumericKey[]) {
     const value: unknown = config[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || !RULES[key].test(value)) {
-      problems.push(`${key} ${RULES[key].says} (got ${JSON.stringify(value)})`);
+      problems.push(`${key} ${RULES[key].says} (got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`);
     }
   }
   if (typeof config.isFailure !== 'function') problems.push('isFailure must be a function');

@@ -112,7 +112,7 @@ export class LocalBreaker implements Breaker {
     this.machine.recordWindow(this.clock.now(), outcome);
   }
 
-  /** Stops the slow-call sweep timer; the breaker still works, but no longer sees hung calls. */
+  /** Stops the slow-call sweep timer now (the next call starts it again); for shutdown and tests. */
   dispose(): void {
     this.stopSweeping();
   }
