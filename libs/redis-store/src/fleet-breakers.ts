@@ -21,6 +21,9 @@ import type { RedisConnection } from './script-loader';
 export const DEFAULT_FLUSH_INTERVAL_MS = 50;
 export const DEFAULT_SYNC_INTERVAL_MS = 1_000;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 250;
+export const DEFAULT_READY_TIMEOUT_MS = 2_000;
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 export interface FleetBreakersOptions {
   /** The coordination connection; `createCoordinationRedis` makes one configured to fail fast. */
@@ -140,12 +143,19 @@ export class FleetBreakers {
   }
 
   /**
-   * Resolves once the transition channel is subscribed and every breaker has been read from
-   * Redis, or the fleet is in local mode. Calls work before that (on a CLOSED view).
+   * Resolves once the coordination connection is up, the transition channel subscribed and every
+   * breaker read from Redis: then `mode` is `fleet`. If Redis does not answer within `timeoutMs`
+   * it resolves anyway, in local mode. Calls work before that (decided locally).
    */
-  async ready(): Promise<void> {
-    await this.subscribed;
+  async ready(timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
+    await Promise.race([this.connected().then(() => this.subscribed), delay(timeoutMs)]);
     await this.sync();
+  }
+
+  private connected(): Promise<void> {
+    const redis = this.options.redis;
+    if (redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve) => redis.once('ready', () => resolve()));
   }
 
   /** Re-reads every breaker; leaves local mode when Redis answers. Resolves true when it did. */
