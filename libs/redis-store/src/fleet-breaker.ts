@@ -159,13 +159,15 @@ export class FleetBreaker implements Breaker {
    */
   apply(snapshot: FleetSnapshot, rule: ApplyRule): void {
     const v = this.view;
-    if (snapshot.version < v.version && rule !== 'replace') {
-      if (rule === 'newer' || !this.lowerVersionSeen) {
-        this.lowerVersionSeen = rule === 'sync';
+    if (snapshot.version < v.version) {
+      // Only the periodic re-read may judge a lower version; a reply in between says nothing new.
+      if (rule === 'newer') return;
+      if (rule === 'sync' && !this.lowerVersionSeen) {
+        this.lowerVersionSeen = true;
         return;
       }
     }
-    this.lowerVersionSeen = false;
+    if (rule !== 'newer') this.lowerVersionSeen = false;
     if (snapshot.totals !== undefined && snapshot.version >= v.version) {
       v.calls = snapshot.totals.calls;
       v.failures = snapshot.totals.failures;
