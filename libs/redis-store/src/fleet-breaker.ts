@@ -256,7 +256,7 @@ export class FleetBreaker implements Breaker {
   }
 
   private count(call: InFlightCall, outcome: Outcome, now: number): void {
-    this.local.observe(outcome);
+    this.local.observe(outcome, now);
     if (call.probe) {
       if (outcome.verdict && call.permitId !== undefined) void this.sendProbeVerdict(call.permitId, probePassed(outcome));
       return;

@@ -108,8 +108,8 @@ export class LocalBreaker implements Breaker {
   }
 
   /** Counts an outcome into the window without judging it: the fleet judges while Redis answers. */
-  observe(outcome: Outcome): void {
-    this.machine.recordWindow(this.clock.now(), outcome);
+  observe(outcome: Outcome, now: number = this.clock.now()): void {
+    this.machine.recordWindow(now, outcome);
   }
 
   /** Stops the slow-call sweep timer now (the next call starts it again); for shutdown and tests. */

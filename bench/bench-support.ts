@@ -1,0 +1,84 @@
+// Small helpers for bench/breaker.bench.ts: statistics, Redis command counting, formatting.
+import type Redis from 'ioredis';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Nearest-rank percentile (p in 0..100). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1];
+}
+
+/** `cmdstat_<name>:calls=N,...` from `INFO commandstats`, as name -> calls. */
+export async function commandStats(redis: Redis): Promise<Map<string, number>> {
+  const text = await redis.info('commandstats');
+  const stats = new Map<string, number>();
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+    if (m) stats.set(m[1], Number(m[2]));
+  }
+  return stats;
+}
+
+export function statsDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const delta = new Map<string, number>();
+  for (const [name, calls] of after) {
+    const d = calls - (before.get(name) ?? 0);
+    if (d > 0) delta.set(name, d);
+  }
+  return delta;
+}
+
+export interface SentCommand {
+  name: string;
+  args: unknown[];
+  sentAt: number;
+  /** Resolves with the raw reply (undefined on error). */
+  reply: Promise<unknown>;
+}
+
+/**
+ * Counts (and optionally reports) every command an ioredis connection sends, by wrapping the
+ * instance's `sendCommand` (which scripts defined with `defineCommand` also go through).
+ */
+export function watchCommands(redis: Redis, onSend?: (cmd: SentCommand) => void): Map<string, number> {
+  const counts = new Map<string, number>();
+  const original = redis.sendCommand.bind(redis);
+  const wrapped = (command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]): unknown => {
+    counts.set(command.name, (counts.get(command.name) ?? 0) + 1);
+    const result = original(command, stream);
+    if (onSend !== undefined) {
+      onSend({
+        name: command.name,
+        args: command.args,
+        sentAt: performance.now(),
+        reply: command.promise.then(
+          (r) => r,
+          () => undefined,
+        ),
+      });
+    }
+    return result;
+  };
+  redis.sendCommand = wrapped as Redis['sendCommand'];
+  return counts;
+}
+
+export const sum = (m: Map<string, number>, filter: (name: string) => boolean = () => true): number =>
+  [...m].reduce((acc, [name, n]) => (filter(name) ? acc + n : acc), 0);
+
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -1,0 +1,52 @@
+import { systemClock, type Clock } from '../clock';
+import { TimeoutError } from '../errors/timeout.error';
+
+/**
+ * A deadline travels with the AbortSignal handed down a call chain: every signal made by
+ * `withDeadline` or by a timeout policy is registered here with the time it expires (on the
+ * process's monotonic clock), so a policy further down can ask how much of the budget is left.
+ */
+const deadlines = new WeakMap<AbortSignal, number>();
+
+export function deadlineOf(signal: AbortSignal | undefined): number | undefined {
+  return signal === undefined ? undefined : deadlines.get(signal);
+}
+
+/** Milliseconds left before the signal's deadline; Infinity when it has none. */
+export function remainingMs(signal: AbortSignal | undefined, clock: Clock = systemClock): number {
+  const deadline = deadlineOf(signal);
+  return deadline === undefined ? Number.POSITIVE_INFINITY : deadline - clock.now();
+}
+
+export function registerDeadline(signal: AbortSignal, deadline: number): void {
+  deadlines.set(signal, deadline);
+}
+
+export interface RequestDeadline {
+  /** Hand this to every call made for the request. */
+  readonly signal: AbortSignal;
+  /** Stops the deadline's timer once the request is done. */
+  dispose(): void;
+}
+
+/**
+ * A request budget: the signal aborts with a TimeoutError when `budgetMs` has passed (or when
+ * `parent` aborts), and every timeout below it gets at most what is left.
+ */
+export function withDeadline(name: string, budgetMs: number, parent?: AbortSignal, clock: Clock = systemClock): RequestDeadline {
+  const controller = new AbortController();
+  const deadline = Math.min(clock.now() + budgetMs, deadlineOf(parent) ?? Number.POSITIVE_INFINITY);
+  registerDeadline(controller.signal, deadline);
+  const timer = setTimeout(() => controller.abort(new TimeoutError(name, budgetMs, 'deadline')), Math.max(0, deadline - clock.now()));
+  timer.unref?.();
+  const onParentAbort = (): void => controller.abort(parent?.reason);
+  if (parent?.aborted) controller.abort(parent.reason);
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+  };
+}

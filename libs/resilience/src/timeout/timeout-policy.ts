@@ -1,0 +1,87 @@
+import type { ProtectedCall } from '../breaker/breaker';
+import { systemClock, type Clock } from '../clock';
+import { deadlineOf, registerDeadline } from '../deadline/deadline';
+import { TimeoutError } from '../errors/timeout.error';
+import { InvalidConfigError } from '../errors/config.error';
+import { EventEmitter } from '../events/event';
+import type { Policy } from '../policy/policy';
+
+export interface TimedOut {
+  downstream: string;
+  budgetMs: number;
+  limit: 'timeout' | 'deadline';
+}
+
+/**
+ * Gives each call the smaller of `timeoutMs` and what is left of the request's deadline, hands
+ * it a signal that aborts when that runs out (so the work is cancelled, not merely abandoned),
+ * and rejects with TimeoutError at that moment. A call whose budget is already spent is not
+ * started.
+ */
+export class TimeoutPolicy implements Policy {
+  private readonly timedOut = new EventEmitter<TimedOut>();
+  readonly onTimeout = this.timedOut.event;
+
+  constructor(
+    readonly downstream: string,
+    readonly timeoutMs: number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      throw new InvalidConfigError(`timeout ${downstream}`, [`timeoutMs must be a number of milliseconds greater than 0 (got ${timeoutMs})`]);
+    }
+  }
+
+  execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const now = this.clock.now();
+    const own = now + this.timeoutMs;
+    const inherited = deadlineOf(signal) ?? Number.POSITIVE_INFINITY;
+    const limit = inherited < own ? 'deadline' : 'timeout';
+    const deadline = Math.min(own, inherited);
+    const budgetMs = deadline - now;
+    if (budgetMs <= 0) return Promise.reject(this.fail(budgetMs, limit));
+
+    const controller = new AbortController();
+    registerDeadline(controller.signal, deadline);
+    const onParentAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onParentAbort, { once: true });
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = this.fail(budgetMs, limit);
+        controller.abort(error);
+        reject(error);
+      }, budgetMs);
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onParentAbort);
+      };
+      let started: Promise<T>;
+      try {
+        started = call(controller.signal);
+      } catch (error) {
+        settle();
+        reject(error);
+        return;
+      }
+      started.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private fail(budgetMs: number, limit: 'timeout' | 'deadline'): TimeoutError {
+    const error = new TimeoutError(this.downstream, Math.max(0, budgetMs), limit);
+    if (this.timedOut.hasListeners) this.timedOut.emit({ downstream: this.downstream, budgetMs: error.budgetMs, limit });
+    return error;
+  }
+}
+
+export const timeout = (downstream: string, timeoutMs: number, clock?: Clock): TimeoutPolicy => new TimeoutPolicy(downstream, timeoutMs, clock);
