@@ -13,6 +13,7 @@ import {
 import { BreakerScripts, scriptConfigJson } from './breaker-scripts';
 import type { FleetContext } from './fleet-context';
 import { FleetBreaker } from './fleet-breaker';
+import { sendWithin } from './redis-command';
 import { RedisUnavailableError } from './redis-unavailable.error';
 import { checkKeyPrefix, transitionsChannel } from './keys';
 import { parseTransitionMessage } from './fleet-snapshot';
@@ -226,25 +227,11 @@ export class FleetBreakers {
   }
 
   private async command<T>(send: () => Promise<T>): Promise<T> {
-    const redis = this.options.redis;
-    if (redis.status !== 'ready') {
-      const error = new RedisUnavailableError(`redis connection is ${redis.status}`);
-      this.enterLocalMode(error);
-      throw error;
-    }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        send(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new RedisUnavailableError(`redis did not answer within ${this.commandTimeoutMs} ms`)), this.commandTimeoutMs);
-        }),
-      ]);
+      return await sendWithin(this.options.redis, this.commandTimeoutMs, send);
     } catch (error) {
       this.enterLocalMode(error);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -5,3 +5,7 @@ export * from './redis-unavailable.error';
 export * from './keys';
 export * from './fleet-snapshot';
 export { SCRIPT_VERSION, readScript, type RedisConnection } from './script-loader';
+export * from './fleet-bulkhead';
+export * from './fleet-retry-budget';
+export * from './redis-cache-store';
+export { sendWithin } from './redis-command';

@@ -28,3 +28,27 @@ export function breakerKeys(keyPrefix: string, name: string): BreakerKeys {
 
 /** One channel per key prefix carries every breaker's transitions. */
 export const transitionsChannel = (keyPrefix: string): string => `${keyPrefix}bw:transitions`;
+
+function checkTagPart(what: string, value: string): void {
+  if (value.length === 0 || !NO_BRACES.test(value)) throw new InvalidConfigError(`${what} ${JSON.stringify(value)}`, [`a ${what} must be non-empty and contain no { or }`]);
+}
+
+/** The lease set of a fleet-wide bulkhead. */
+export function bulkheadLeasesKey(keyPrefix: string, name: string): string {
+  checkTagPart('bulkhead name', name);
+  return `${keyPrefix}bw:{bulkhead:${name}}:leases`;
+}
+
+/** The token bucket of a fleet-wide retry budget. */
+export function retryBudgetKey(keyPrefix: string, name: string): string {
+  checkTagPart('retry budget name', name);
+  return `${keyPrefix}bw:{retry-budget:${name}}`;
+}
+
+/** A cache entry and its refresh claim, under one hash tag. */
+export function cacheEntryKeys(keyPrefix: string, cache: string, key: string): { entry: string; refresh: string } {
+  checkTagPart('cache name', cache);
+  checkTagPart('cache key', key);
+  const base = `${keyPrefix}bw:cache:{${cache}:${key}}`;
+  return { entry: base, refresh: `${base}:refresh` };
+}
