@@ -23,8 +23,9 @@ local refilledAt = tonumber(raw[2]) or now
 tokens = tokens + math.max(0, now - refilledAt) / 1000 * minPerSecond + tonumber(ARGV[1])
 if tokens > maxTokens then tokens = maxTokens end
 local granted = 0
-if ARGV[2] == '1' and tokens >= 1 then
-  tokens = tokens - 1
+-- The share per request is a float: ten deposits of 0.1 must buy a retry, not 0.9999999999999999.
+if ARGV[2] == '1' and tokens >= 1 - 1e-9 then
+  tokens = math.max(0, tokens - 1)
   granted = 1
 end
 rcall('HSET', KEYS[1], 'tokens', tostring(tokens), 'refilledAt', now)

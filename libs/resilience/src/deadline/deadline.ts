@@ -37,7 +37,8 @@ export function withDeadline(name: string, budgetMs: number, parent?: AbortSigna
   const controller = new AbortController();
   const deadline = Math.min(clock.now() + budgetMs, deadlineOf(parent) ?? Number.POSITIVE_INFINITY);
   registerDeadline(controller.signal, deadline);
-  const timer = setTimeout(() => controller.abort(new TimeoutError(name, budgetMs, 'deadline')), Math.max(0, deadline - clock.now()));
+  const effectiveMs = Math.max(0, deadline - clock.now());
+  const timer = setTimeout(() => controller.abort(new TimeoutError(name, effectiveMs, 'deadline')), effectiveMs);
   timer.unref?.();
   const onParentAbort = (): void => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);

@@ -19,6 +19,8 @@ export interface TypedPolicy<R> {
  * With a fallback in the chain the result is typed by the fallback's answer.
  */
 export function wrap(...policies: Policy[]): Policy;
+// R comes from the outermost policy (the fallback) alone: inferred from the generic policies too, it would be `unknown`.
+export function wrap<R>(outermost: TypedPolicy<R>, ...inner: TypedPolicy<NoInfer<R>>[]): TypedPolicy<R>;
 export function wrap<R>(...policies: TypedPolicy<R>[]): TypedPolicy<R>;
 export function wrap(...policies: TypedPolicy<unknown>[]): TypedPolicy<unknown> {
   if (policies.length === 0) return { execute: (call, signal) => call(signal ?? NEVER_ABORTED) };

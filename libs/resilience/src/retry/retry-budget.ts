@@ -34,6 +34,10 @@ export function resolveRetryBudgetSettings(name: string, partial: Partial<RetryB
   return Object.freeze(s);
 }
 
+// Fractional deposits add up a hair short in floating point (0.1 ten times is 0.9999999999999999):
+// ten requests at ratio 0.1 must still pay for one retry.
+const WHOLE_TOKEN = 1 - 1e-9;
+
 /** The token bucket in one process. */
 export class LocalRetryBudget implements RetryBudget {
   private tokens: number;
@@ -72,8 +76,8 @@ export class LocalRetryBudget implements RetryBudget {
 
   tryWithdraw(): boolean {
     this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < WHOLE_TOKEN) return false;
+    this.tokens = Math.max(0, this.tokens - 1);
     return true;
   }
 

@@ -102,7 +102,12 @@ export class RetryPolicy implements Policy {
           throw this.giveUp(attempt, 'budget', new RetryBudgetExhaustedError(this.name, attempt, error));
         }
         if (this.retrying.hasListeners) this.retrying.emit({ policy: this.name, attempt: attempt + 1, delayMs, error });
-        await sleep(delayMs, signal);
+        try {
+          await sleep(delayMs, signal);
+        } catch (abortReason) {
+          // Cancelled while waiting to retry: as much a give-up as an abort seen after a failure.
+          throw this.giveUp(attempt, 'aborted', abortReason);
+        }
       }
     }
   }

@@ -44,33 +44,42 @@ export class TimeoutPolicy implements Policy {
 
     const controller = new AbortController();
     registerDeadline(controller.signal, deadline);
-    const onParentAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onParentAbort, { once: true });
     return new Promise<T>((resolve, reject) => {
+      // Whichever comes first (the call settling, the budget running out, the caller giving up)
+      // settles the promise and removes the rest, so a call that hangs for ever leaks nothing.
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onParentAbort);
+      };
+      const onParentAbort = (): void => {
+        finish();
+        // The request's deadline ran out: say so for this downstream, with the budget it had.
+        const reason: unknown = limit === 'deadline' && this.clock.now() >= deadline ? this.fail(budgetMs, limit) : signal?.reason;
+        controller.abort(reason);
+        reject(reason);
+      };
       const timer = setTimeout(() => {
+        finish();
         const error = this.fail(budgetMs, limit);
         controller.abort(error);
         reject(error);
       }, budgetMs);
-      const settle = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onParentAbort);
-      };
+      signal?.addEventListener('abort', onParentAbort, { once: true });
       let started: Promise<T>;
       try {
         started = call(controller.signal);
       } catch (error) {
-        settle();
+        finish();
         reject(error);
         return;
       }
       started.then(
         (value) => {
-          settle();
+          finish();
           resolve(value);
         },
         (error: unknown) => {
-          settle();
+          finish();
           reject(error);
         },
       );
