@@ -5,7 +5,7 @@ import type { BreakerConfig } from './breaker-config';
 import { InFlightCalls, type InFlightCall } from './in-flight-calls';
 import { finishedOutcome, Outcomes, type Outcome } from './outcome';
 
-const NEVER_ABORTED = new AbortController().signal;
+import { NEVER_ABORTED } from '../never-aborted';
 
 /**
  * Runs admitted calls and turns each into outcomes: when it ends, and earlier if it runs past

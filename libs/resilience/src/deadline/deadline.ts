@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { systemClock, type Clock } from '../clock';
 import { TimeoutError } from '../errors/timeout.error';
 
@@ -35,6 +36,8 @@ export interface RequestDeadline {
  */
 export function withDeadline(name: string, budgetMs: number, parent?: AbortSignal, clock: Clock = systemClock): RequestDeadline {
   const controller = new AbortController();
+  // Every downstream call of the request listens to this signal; a busy request is not a leak.
+  setMaxListeners(0, controller.signal);
   const deadline = Math.min(clock.now() + budgetMs, deadlineOf(parent) ?? Number.POSITIVE_INFINITY);
   registerDeadline(controller.signal, deadline);
   const effectiveMs = Math.max(0, deadline - clock.now());

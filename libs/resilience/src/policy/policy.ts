@@ -1,4 +1,7 @@
 import type { ProtectedCall } from '../breaker/breaker';
+import { NEVER_ABORTED } from '../never-aborted';
+
+export { NEVER_ABORTED } from '../never-aborted';
 
 /**
  * Anything that runs a call on the caller's behalf: a breaker, a bulkhead, a timeout, a retry, a
@@ -32,5 +35,3 @@ export function wrap(...policies: TypedPolicy<unknown>[]): TypedPolicy<unknown> 
   }
   return composed;
 }
-
-export const NEVER_ABORTED: AbortSignal = new AbortController().signal;

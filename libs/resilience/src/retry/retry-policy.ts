@@ -5,6 +5,7 @@ import { BREAKER_OPEN } from '../errors/breaker-open.error';
 import { InvalidConfigError } from '../errors/config.error';
 import { RetryBudgetExhaustedError, RETRY_BUDGET_EXHAUSTED } from '../errors/retry-budget-exhausted.error';
 import { EventEmitter } from '../events/event';
+import { NEVER_ABORTED } from '../never-aborted';
 import type { Policy } from '../policy/policy';
 import { backoffDelayMs, type JitterKind } from './backoff';
 import type { RetryBudget } from './retry-budget';
@@ -91,7 +92,7 @@ export class RetryPolicy implements Policy {
     let previousDelay = this.backoff.baseMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await call(signal ?? NEVER);
+        return await call(signal ?? NEVER_ABORTED);
       } catch (error) {
         const reason = this.refusal(attempt, error, signal);
         if (reason !== undefined) throw this.giveUp(attempt, reason, error);
@@ -124,8 +125,6 @@ export class RetryPolicy implements Policy {
     return error;
   }
 }
-
-const NEVER = new AbortController().signal;
 
 /** Waits, unless the signal aborts first (then rejects with its reason). */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

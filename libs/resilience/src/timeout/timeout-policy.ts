@@ -4,6 +4,7 @@ import { deadlineOf, registerDeadline } from '../deadline/deadline';
 import { TimeoutError } from '../errors/timeout.error';
 import { InvalidConfigError } from '../errors/config.error';
 import { EventEmitter } from '../events/event';
+import { canAbort } from '../never-aborted';
 import type { Policy } from '../policy/policy';
 
 export interface TimedOut {
@@ -44,17 +45,18 @@ export class TimeoutPolicy implements Policy {
 
     const controller = new AbortController();
     registerDeadline(controller.signal, deadline);
+    const parent = canAbort(signal) ? signal : undefined;
     return new Promise<T>((resolve, reject) => {
       // Whichever comes first (the call settling, the budget running out, the caller giving up)
       // settles the promise and removes the rest, so a call that hangs for ever leaks nothing.
       const finish = (): void => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onParentAbort);
+        parent?.removeEventListener('abort', onParentAbort);
       };
       const onParentAbort = (): void => {
         finish();
         // The request's deadline ran out: say so for this downstream, with the budget it had.
-        const reason: unknown = limit === 'deadline' && this.clock.now() >= deadline ? this.fail(budgetMs, limit) : signal?.reason;
+        const reason: unknown = limit === 'deadline' && this.clock.now() >= deadline ? this.fail(budgetMs, limit) : parent?.reason;
         controller.abort(reason);
         reject(reason);
       };
@@ -64,7 +66,7 @@ export class TimeoutPolicy implements Policy {
         controller.abort(error);
         reject(error);
       }, budgetMs);
-      signal?.addEventListener('abort', onParentAbort, { once: true });
+      parent?.addEventListener('abort', onParentAbort, { once: true });
       let started: Promise<T>;
       try {
         started = call(controller.signal);
