@@ -4,7 +4,7 @@ export * from './coordination-redis';
 export * from './redis-unavailable.error';
 export * from './keys';
 export * from './fleet-snapshot';
-export { SCRIPT_VERSION, readScript, type RedisConnection } from './script-loader';
+export { SCRIPT_VERSION, readScript, defineScript, type RedisConnection, type ScriptCall, type ScriptDefinition } from './script-loader';
 export * from './fleet-bulkhead';
 export * from './fleet-retry-budget';
 export * from './redis-cache-store';

@@ -10,16 +10,18 @@ export const SCRIPT_VERSION = 1;
 const LUA_DIR = join(__dirname, 'lua');
 const INCLUDE = /^-- @include "([\w-]+)"$/gm;
 
-/** Reads a script and flattens its `-- @include "name"` lines (lua/includes/name.lua). */
-export function readScript(fileName: string): string {
-  return readFileSync(join(LUA_DIR, fileName), 'utf8').replace(INCLUDE, (_line, include: string) =>
-    readFileSync(join(LUA_DIR, 'includes', `${include}.lua`), 'utf8').trimEnd(),
+/** Reads a script and flattens its `-- @include "name"` lines (<dir>/includes/name.lua). */
+export function readScript(fileName: string, dir: string = LUA_DIR): string {
+  return readFileSync(join(dir, fileName), 'utf8').replace(INCLUDE, (_line, include: string) =>
+    readFileSync(join(dir, 'includes', `${include}.lua`), 'utf8').trimEnd(),
   );
 }
 
 export interface ScriptDefinition {
   /** File name `verbNoun-<number of KEYS>.lua`. */
   file: string;
+  /** The folder holding it (and its includes/); by default this library's own lua/. */
+  dir?: string;
 }
 
 /** A registered script: call it with its keys and arguments. */
@@ -37,7 +39,7 @@ export function defineScript(redis: RedisConnection, definition: ScriptDefinitio
   if (match === null) throw new Error(`script file ${definition.file} is not named verbNoun-<keys>.lua`);
   const numberOfKeys = Number(match[2]);
   const command = `bw_${match[1].replace(/-/g, '_')}_v${SCRIPT_VERSION}`;
-  redis.defineCommand(command, { numberOfKeys, lua: readScript(definition.file) });
+  redis.defineCommand(command, { numberOfKeys, lua: readScript(definition.file, definition.dir) });
   const invoke = (redis as unknown as Record<string, DynamicCommand>)[command];
   return (keys, args) => {
     if (keys.length !== numberOfKeys) throw new Error(`${definition.file} takes ${numberOfKeys} keys, got ${keys.length}`);

@@ -13,8 +13,10 @@ export class TimeoutError extends ResilienceError {
     readonly downstream: string,
     readonly budgetMs: number,
     readonly limit: 'timeout' | 'deadline',
+    /** False when the budget was spent before the call could start: the downstream never saw it. */
+    readonly started: boolean = true,
   ) {
-    super(limit === 'deadline' && budgetMs <= 0 ? `${downstream}: the request's deadline had passed; the call was not started` : `${downstream} did not answer within ${Math.round(budgetMs)} ms (${limit})`);
+    super(!started ? `${downstream}: the request's deadline had passed; the call was not started` : `${downstream} did not answer within ${Math.round(budgetMs)} ms (${limit})`);
   }
 }
 

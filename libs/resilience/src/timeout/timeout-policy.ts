@@ -41,7 +41,7 @@ export class TimeoutPolicy implements Policy {
     const limit = inherited < own ? 'deadline' : 'timeout';
     const deadline = Math.min(own, inherited);
     const budgetMs = deadline - now;
-    if (budgetMs <= 0) return Promise.reject(this.fail(budgetMs, limit));
+    if (budgetMs <= 0) return Promise.reject(this.fail(budgetMs, limit, false));
 
     const controller = new AbortController();
     registerDeadline(controller.signal, deadline);
@@ -88,8 +88,8 @@ export class TimeoutPolicy implements Policy {
     });
   }
 
-  private fail(budgetMs: number, limit: 'timeout' | 'deadline'): TimeoutError {
-    const error = new TimeoutError(this.downstream, Math.max(0, budgetMs), limit);
+  private fail(budgetMs: number, limit: 'timeout' | 'deadline', started = true): TimeoutError {
+    const error = new TimeoutError(this.downstream, Math.max(0, budgetMs), limit, started);
     if (this.timedOut.hasListeners) this.timedOut.emit({ downstream: this.downstream, budgetMs: error.budgetMs, limit });
     return error;
   }

@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import { InvalidConfigError } from '@breakwater/resilience';
+import { loadDownstreamSettings, type DownstreamName, type DownstreamSettings } from './downstream-config';
+
+/** What to do with a payment when the inventory service is down and nothing is cached. */
+export type InventoryFallback = 'accept' | 'refuse';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  redisUrl: string;
+  instanceId: string;
+  simUrl: string;
+  /** Admin endpoints are off (404) without it. */
+  adminToken: string | undefined;
+  keyPrefix: string;
+  inventoryFallback: InventoryFallback;
+  /** The whole budget of one POST /payments. */
+  paymentDeadlineMs: number;
+  /** Where the audit-export queue appends its JSON lines. */
+  auditExportFile: string;
+  /** How soon a job whose worker died is run again (BullMQ lock duration). */
+  jobLockMs: number;
+  downstreams: Record<DownstreamName, DownstreamSettings>;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Reads and checks the environment once at start-up; a bad value stops the process with a clear message. */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number): number => {
+    const raw = env[name];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < min) problems.push(`${name} must be a whole number of at least ${min} (got ${JSON.stringify(raw)})`);
+    return value;
+  };
+  const inventoryFallback = (env.INVENTORY_FALLBACK ?? 'accept') as InventoryFallback;
+  if (inventoryFallback !== 'accept' && inventoryFallback !== 'refuse') problems.push(`INVENTORY_FALLBACK must be accept or refuse (got ${JSON.stringify(env.INVENTORY_FALLBACK)})`);
+  const config: AppConfig = {
+    port: int('PORT', 3001, 0),
+    host: env.HOST ?? '127.0.0.1',
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    simUrl: (env.SIM_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, ''),
+    adminToken: env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN,
+    keyPrefix: env.KEY_PREFIX ?? '',
+    inventoryFallback,
+    paymentDeadlineMs: int('PAYMENT_DEADLINE_MS', 8000, 100),
+    auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
+    jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
+    downstreams: loadDownstreamSettings(env),
+  };
+  if (problems.length > 0) throw new InvalidConfigError('payment-api environment', problems);
+  return config;
+}

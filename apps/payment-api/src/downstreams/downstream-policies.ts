@@ -1,0 +1,55 @@
+import { bulkhead, isBulkheadRejectedError, retry, retryUnlessRefused, timeout, wrap, type Policy } from '@breakwater/resilience';
+import { createFleetBreakers, createFleetRetryBudget, type FleetBreaker, type FleetBreakers, type FleetRetryBudget } from '@breakwater/redis-store';
+import type { AppConfig } from '../config/app-config';
+import { DOWNSTREAMS, PROVIDERS, type DownstreamName } from '../config/downstream-config';
+import type { RedisConnections } from '../infra/redis-connections';
+import { certainlyNotProcessed } from './downstream-errors';
+
+const isProvider = (name: DownstreamName): boolean => (PROVIDERS as readonly string[]).includes(name);
+
+/**
+ * Every downstream's policy chain, `wrap(retry, breaker, bulkhead, timeout)`, built once from the
+ * settings file. The breakers are the fleet's; so are the retry budgets.
+ */
+export class DownstreamPolicies {
+  readonly fleet: FleetBreakers;
+  private readonly chains = new Map<DownstreamName, Policy>();
+  private readonly budgets: FleetRetryBudget[] = [];
+
+  constructor(config: AppConfig, redis: RedisConnections) {
+    this.fleet = createFleetBreakers({ redis: redis.coordination, instanceId: config.instanceId, keyPrefix: config.keyPrefix });
+    for (const name of DOWNSTREAMS) {
+      const s = config.downstreams[name];
+      const breaker = this.fleet.get(name, {
+        ...s.breaker,
+        // A full local bulkhead is this instance's overload, not the downstream's failure.
+        isFailure: (error) => !isBulkheadRejectedError(error),
+      });
+      const budget = createFleetRetryBudget(name, { redis: redis.coordination, keyPrefix: config.keyPrefix });
+      this.budgets.push(budget);
+      const retrying = retry(name, {
+        ...s.retry,
+        budget,
+        // A provider is retried only when it certainly did not charge: the same idempotency key
+        // would protect a retry after a timeout too, but a hung provider would eat the deadline.
+        isRetryable: isProvider(name) ? (e) => retryUnlessRefused(e) && certainlyNotProcessed(e) : retryUnlessRefused,
+      });
+      this.chains.set(name, wrap(retrying, breaker, bulkhead(name, { maxConcurrent: s.maxConcurrent, maxQueue: s.maxQueue, queueTimeoutMs: s.queueTimeoutMs }), timeout(name, s.timeoutMs)));
+    }
+  }
+
+  chain(name: DownstreamName): Policy {
+    const chain = this.chains.get(name);
+    if (chain === undefined) throw new Error(`no policy chain for ${name}`);
+    return chain;
+  }
+
+  breaker(name: DownstreamName): FleetBreaker {
+    return this.fleet.get(name);
+  }
+
+  async close(): Promise<void> {
+    for (const b of this.budgets) b.close();
+    await this.fleet.close();
+  }
+}

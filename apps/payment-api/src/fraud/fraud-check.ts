@@ -1,0 +1,37 @@
+import type { Policy } from '@breakwater/resilience';
+import type { HttpClient } from '../downstreams/http-client';
+import { NotProcessedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
+import type { FraudMode } from '../payments/payment';
+import type { RulesScorer } from './rules-scorer';
+
+/** Scores at or above this decline the payment. */
+export const FRAUD_DECLINE_SCORE = 0.9;
+
+export interface FraudVerdict {
+  score: number;
+  mode: FraudMode;
+}
+
+/** The fraud service's score, or the rules' when the service fails or its breaker is open. */
+export class FraudCheck {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly chain: Policy,
+    private readonly rules: RulesScorer,
+  ) {}
+
+  async score(customerId: string, amount: number, currency: string, signal: AbortSignal): Promise<FraudVerdict> {
+    try {
+      const score = await this.chain.execute(async (s) => {
+        const answer = await this.http.send('POST', '/fraud/score', s, { customerId, amount, currency });
+        if (answer.status >= 500) throw new NotProcessedError('fraud', answer.status);
+        const value = (answer.json as { score?: unknown } | undefined)?.score;
+        if (answer.status !== 200 || typeof value !== 'number') throw new UnexpectedAnswerError('fraud', answer.status, answer.text);
+        return value;
+      }, signal);
+      return { score, mode: 'service' };
+    } catch {
+      return { score: await this.rules.score(customerId, amount), mode: 'rules' };
+    }
+  }
+}

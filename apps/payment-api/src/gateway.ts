@@ -1,0 +1,72 @@
+import { ReadThroughCache } from '@breakwater/resilience';
+import { RedisCacheStore } from '@breakwater/redis-store';
+import type { AppConfig } from './config/app-config';
+import { PROVIDERS, type ProviderName } from './config/downstream-config';
+import { DownstreamPolicies } from './downstreams/downstream-policies';
+import { HttpClient } from './downstreams/http-client';
+import { FraudCheck } from './fraud/fraud-check';
+import { RulesScorer } from './fraud/rules-scorer';
+import { RedisConnections } from './infra/redis-connections';
+import { InventoryCheck } from './inventory/inventory-check';
+import { BullJobs } from './jobs/bull-jobs';
+import { PaymentMetrics } from './metrics/payment-metrics';
+import { IdempotencyKeys } from './payments/idempotency-keys';
+import { PaymentFlow } from './payments/payment-flow';
+import { PaymentStore } from './payments/payment-store';
+import { ProviderCharge } from './providers/provider-charge';
+
+/** Stock levels are fresh for 5 s and may be served stale for 10 minutes when inventory fails. */
+export const INVENTORY_FRESH_MS = 5_000;
+export const INVENTORY_STALE_MS = 10 * 60_000;
+
+/**
+ * The composition root: every part of one payment-api instance, built from its configuration.
+ * NestJS providers hand these to the controllers; nothing here knows about NestJS.
+ */
+export class Gateway {
+  readonly redis: RedisConnections;
+  readonly http: HttpClient;
+  readonly policies: DownstreamPolicies;
+  readonly metrics: PaymentMetrics;
+  readonly store: PaymentStore;
+  readonly providers: ProviderCharge;
+  readonly jobs: BullJobs;
+  readonly flow: PaymentFlow;
+
+  constructor(readonly config: AppConfig) {
+    this.redis = new RedisConnections(config.redisUrl);
+    this.http = new HttpClient(config.simUrl);
+    this.metrics = new PaymentMetrics(config.instanceId);
+    this.policies = new DownstreamPolicies(config, this.redis);
+    this.store = new PaymentStore(this.redis.data, config.keyPrefix);
+    const chains = Object.fromEntries(PROVIDERS.map((p) => [p, this.policies.chain(p)])) as Record<ProviderName, ReturnType<DownstreamPolicies['chain']>>;
+    this.providers = new ProviderCharge(this.http, chains);
+    this.jobs = new BullJobs({ config, redis: this.redis, store: this.store, providers: this.providers, policies: this.policies, http: this.http, metrics: this.metrics });
+    const inventoryCache = new ReadThroughCache<{ sku: string; available: number }>('inventory', new RedisCacheStore({ redis: this.redis.coordination, keyPrefix: config.keyPrefix, cache: 'inventory' }), {
+      freshMs: INVENTORY_FRESH_MS,
+      staleMs: INVENTORY_STALE_MS,
+    });
+    this.flow = new PaymentFlow({
+      store: this.store,
+      keys: new IdempotencyKeys(this.redis.data, config.keyPrefix),
+      fraud: new FraudCheck(this.http, this.policies.chain('fraud'), new RulesScorer(this.redis.data, config.keyPrefix)),
+      inventory: new InventoryCheck(this.http, this.policies.chain('inventory'), inventoryCache, config.inventoryFallback),
+      providers: this.providers,
+      jobs: this.jobs,
+      metrics: this.metrics,
+      deadlineMs: config.paymentDeadlineMs,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.policies.fleet.ready();
+    await this.jobs.start();
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.close();
+    await this.policies.close();
+    await this.http.close();
+    await this.redis.close();
+  }
+}

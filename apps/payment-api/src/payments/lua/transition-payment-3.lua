@@ -1,0 +1,39 @@
+--[[
+  Moves a payment to a new status, if the state machine allows it, and records the change in its
+  status history and its audit stream in the same step.
+    RECEIVED       -> AUTHORIZED | DECLINED | PENDING_REVIEW | FAILED
+    PENDING_REVIEW -> AUTHORIZED | DECLINED | FAILED   (reconciliation)
+
+  KEYS[1] payment hash     pay:{<id>}
+  KEYS[2] history list     pay:{<id>}:history
+  KEYS[3] audit stream     pay:{<id>}:audit
+
+  ARGV[1] new status
+  ARGV[2] fields to set with it, a JSON object of strings (provider, fraud score, ...)
+  ARGV[3] reason (free text, kept in history and audit)
+  ARGV[4] audit entry type
+
+  Returns { audit entry id, previous status }; { -1, current status } when the move is not
+  allowed; { -2 } when there is no such payment
+]]
+local rcall = redis.call
+
+local allowed = {
+  RECEIVED = { AUTHORIZED = true, DECLINED = true, PENDING_REVIEW = true, FAILED = true },
+  PENDING_REVIEW = { AUTHORIZED = true, DECLINED = true, FAILED = true },
+}
+local from = rcall('HGET', KEYS[1], 'status')
+if not from then return { -2 } end
+if not (allowed[from] and allowed[from][ARGV[1]]) then return { -1, from } end
+
+local t = rcall('TIME')
+local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local flat = { 'status', ARGV[1], 'updatedAt', now }
+for k, v in pairs(cjson.decode(ARGV[2])) do
+  flat[#flat + 1] = k
+  flat[#flat + 1] = tostring(v)
+end
+rcall('HSET', KEYS[1], unpack(flat))
+rcall('RPUSH', KEYS[2], cjson.encode({ status = ARGV[1], at = tonumber(now), reason = ARGV[3] }))
+local id = rcall('XADD', KEYS[3], '*', 'type', ARGV[4], 'status', ARGV[1], 'at', now, 'reason', ARGV[3], 'data', ARGV[2])
+return { id, from }

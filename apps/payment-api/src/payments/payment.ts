@@ -1,0 +1,58 @@
+/** A payment's state machine (DESIGN.md section 3). */
+export const PaymentStatus = {
+  RECEIVED: 'RECEIVED',
+  AUTHORIZED: 'AUTHORIZED',
+  DECLINED: 'DECLINED',
+  PENDING_REVIEW: 'PENDING_REVIEW',
+  FAILED: 'FAILED',
+} as const;
+export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
+
+export interface PaymentItem {
+  sku: string;
+  qty: number;
+}
+
+export interface NotifyTargets {
+  email?: string;
+  sms?: string;
+  push?: string;
+}
+
+/** A validated `POST /payments` body. */
+export interface PaymentRequest {
+  amount: number;
+  currency: string;
+  customerId: string;
+  items: PaymentItem[];
+  paymentMethod: { type: 'card'; token: string };
+  notify: NotifyTargets;
+}
+
+export type FraudMode = 'service' | 'rules';
+
+/** The answer of `POST /payments` (stored for replays of the same Idempotency-Key). */
+export interface PaymentAnswer {
+  id: string;
+  status: PaymentStatus;
+  provider: string | null;
+  fraud: { score: number; mode: FraudMode };
+  degraded: string[];
+  declineReason?: string;
+}
+
+export interface StatusChange {
+  status: PaymentStatus;
+  at: number;
+  reason: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  paymentId: string;
+  type: string;
+  status: PaymentStatus;
+  at: number;
+  reason?: string;
+  data: Record<string, string>;
+}

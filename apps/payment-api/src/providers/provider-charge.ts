@@ -1,0 +1,76 @@
+import { isBreakerOpenError, type Policy } from '@breakwater/resilience';
+import { PROVIDERS, type ProviderName } from '../config/downstream-config';
+import { certainlyNotProcessed, NotProcessedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
+import type { HttpClient } from '../downstreams/http-client';
+
+export type ChargeOutcome =
+  | { kind: 'charged'; provider: ProviderName; chargeId: string; skipped: ProviderName[] }
+  | { kind: 'declined'; provider: ProviderName; skipped: ProviderName[] }
+  /** The provider may have charged: only reconciliation with that provider may settle it. */
+  | { kind: 'ambiguous'; provider: ProviderName; skipped: ProviderName[]; error: unknown }
+  /** Every provider certainly did not charge. */
+  | { kind: 'unavailable'; skipped: ProviderName[]; retryAfterMs: number };
+
+export interface ChargeRequest {
+  paymentId: string;
+  amount: number;
+  currency: string;
+  token: string;
+}
+
+/** When no breaker says better, how long a client should wait before trying again. */
+export const DEFAULT_RETRY_AFTER_MS = 1_000;
+
+const PATHS: Record<ProviderName, string> = { 'provider-a': '/providers/a', 'provider-b': '/providers/b', 'provider-c': '/providers/c' };
+
+/**
+ * Charges through the providers in priority order, each behind its own policy chain. It moves to
+ * the next provider only when the current one certainly did not charge; after an ambiguous
+ * failure it stops and says which provider to reconcile with, so a payment is never charged by
+ * two providers. Every provider gets the payment id as its idempotency key.
+ */
+export class ProviderCharge {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly chains: Record<ProviderName, Policy>,
+  ) {}
+
+  async charge(request: ChargeRequest, signal: AbortSignal): Promise<ChargeOutcome> {
+    const skipped: ProviderName[] = [];
+    let retryAfterMs = Number.POSITIVE_INFINITY;
+    for (const provider of PROVIDERS) {
+      try {
+        const answer = await this.chains[provider].execute((s) => this.send(provider, request, s), signal);
+        return answer.status === 'CHARGED' ? { kind: 'charged', provider, chargeId: answer.chargeId, skipped } : { kind: 'declined', provider, skipped };
+      } catch (error) {
+        if (!certainlyNotProcessed(error)) return { kind: 'ambiguous', provider, skipped, error };
+        skipped.push(provider);
+        if (isBreakerOpenError(error)) retryAfterMs = Math.min(retryAfterMs, error.retryAfterMs);
+        if (signal.aborted) break;
+      }
+    }
+    return { kind: 'unavailable', skipped, retryAfterMs: Number.isFinite(retryAfterMs) ? Math.max(retryAfterMs, 100) : DEFAULT_RETRY_AFTER_MS };
+  }
+
+  /** The provider's record of the charge, for reconciliation: CHARGED, DECLINED or NOT_FOUND. */
+  async status(provider: ProviderName, paymentId: string, signal: AbortSignal): Promise<'CHARGED' | 'DECLINED' | 'NOT_FOUND'> {
+    return this.chains[provider].execute(async (s) => {
+      const answer = await this.http.send('GET', `${PATHS[provider]}/charges/${encodeURIComponent(paymentId)}`, s);
+      const status = (answer.json as { status?: unknown } | undefined)?.status;
+      if (answer.status === 404) return 'NOT_FOUND';
+      if (answer.status === 200 && (status === 'CHARGED' || status === 'DECLINED')) return status;
+      if (answer.status >= 500) throw new NotProcessedError(provider, answer.status);
+      throw new UnexpectedAnswerError(provider, answer.status, answer.text);
+    }, signal);
+  }
+
+  private async send(provider: ProviderName, r: ChargeRequest, signal: AbortSignal): Promise<{ status: 'CHARGED' | 'DECLINED'; chargeId: string }> {
+    const answer = await this.http.send('POST', `${PATHS[provider]}/charges`, signal, { amount: r.amount, currency: r.currency, token: r.token }, { 'idempotency-key': r.paymentId });
+    const body = answer.json as { status?: unknown; chargeId?: unknown; processed?: unknown } | undefined;
+    if (answer.status === 503 && body?.processed === false) throw new NotProcessedError(provider, answer.status);
+    if ((answer.status === 200 || answer.status === 201) && (body?.status === 'CHARGED' || body?.status === 'DECLINED')) {
+      return { status: body.status, chargeId: String(body.chargeId ?? '') };
+    }
+    throw new UnexpectedAnswerError(provider, answer.status, answer.text);
+  }
+}
