@@ -168,6 +168,40 @@ describe('ReadThroughCache', () => {
     expect(otherProvider.calls()).toBe(0);
   });
 
+  it('refreshes a stale key once per process too: concurrent reads on one instance serve stale while its refresh runs', async () => {
+    const clock = manualClock();
+    const store = new MemoryCacheStore(clock);
+    const instance = ratesCache(store);
+    await instance.cache.get(KEY, fxProvider().load);
+    clock.tick(2_000);
+
+    const slowProvider = heldLoad();
+    const refreshing = instance.cache.get(KEY, slowProvider.load);
+    await slowProvider.started;
+    const meanwhile = await instance.cache.get(KEY, slowProvider.load);
+
+    expect(slowProvider.calls()).toBe(1);
+    expect(meanwhile).toMatchObject({ value: { rate: 0.85 }, freshness: 'stale', ageMs: 2_000 });
+    slowProvider.finish({ pair: 'EUR-GBP', rate: 0.9 });
+    await expect(refreshing).resolves.toMatchObject({ value: { rate: 0.9 }, freshness: 'loaded' });
+  });
+
+  it('shares one downstream call between concurrent misses of one key in a process', async () => {
+    const instance = ratesCache(new MemoryCacheStore(manualClock()));
+    const slowProvider = heldLoad();
+    const first = instance.cache.get(KEY, slowProvider.load);
+    await slowProvider.started;
+    const second = instance.cache.get(KEY, slowProvider.load);
+    await Promise.resolve();
+    slowProvider.finish({ pair: 'EUR-GBP', rate: 0.91 });
+
+    await expect(Promise.all([first, second])).resolves.toEqual([
+      { value: { pair: 'EUR-GBP', rate: 0.91 }, freshness: 'loaded', ageMs: 0 },
+      { value: { pair: 'EUR-GBP', rate: 0.91 }, freshness: 'loaded', ageMs: 0 },
+    ]);
+    expect(slowProvider.calls()).toBe(1);
+  });
+
   it('lets another instance take over the refresh once the first one’s claim has lapsed', async () => {
     const clock = manualClock();
     const store = new MemoryCacheStore(clock);

@@ -44,6 +44,7 @@ export interface CacheLookup {
  */
 export class ReadThroughCache<T> {
   private readonly holder = randomUUID();
+  private readonly inFlight = new Map<string, Promise<CacheResult<T>>>();
   private readonly serialize: (value: T) => string;
   private readonly deserialize: (text: string) => T;
   private readonly claimMs: number;
@@ -69,31 +70,47 @@ export class ReadThroughCache<T> {
     const entry = await this.store.read(key).catch(() => undefined); // an unreachable cache is a miss
     if (entry === undefined) {
       this.report(key, 'miss');
-      const value = await load(signal ?? NEVER_ABORTED);
-      await this.save(key, value);
-      return { value, freshness: 'loaded', ageMs: 0 };
+      return this.loadOnce(key, load, signal);
     }
     const cached = this.deserialize(entry.value);
     if (entry.ageMs < this.options.freshMs) {
       this.report(key, 'fresh', entry.ageMs);
       return { value: cached, freshness: 'fresh', ageMs: entry.ageMs };
     }
-    const claimed = await this.store.claimRefresh(key, this.holder, this.claimMs).catch(() => true);
+    // One refresher per key in the fleet (the claim) and in this process (the in-flight map).
+    const claimed = !this.inFlight.has(key) && (await this.store.claimRefresh(key, this.holder, this.claimMs).catch(() => true));
     if (!claimed) {
       this.report(key, 'stale', entry.ageMs);
       return { value: cached, freshness: 'stale', ageMs: entry.ageMs };
     }
     try {
-      const value = await load(signal ?? NEVER_ABORTED);
-      await this.save(key, value);
+      const result = await this.loadOnce(key, load, signal);
       this.report(key, 'loaded');
-      return { value, freshness: 'loaded', ageMs: 0 };
+      return result;
     } catch (error) {
       this.report(key, 'stale', entry.ageMs);
       return { value: cached, freshness: 'stale', ageMs: entry.ageMs, error };
     } finally {
       await this.store.releaseRefresh(key, this.holder).catch(() => undefined);
     }
+  }
+
+  /** Concurrent loads of one key in this process share one downstream call. */
+  private loadOnce(key: string, load: ProtectedCall<T>, signal: AbortSignal | undefined): Promise<CacheResult<T>> {
+    let loading = this.inFlight.get(key);
+    if (loading === undefined) {
+      loading = (async () => {
+        try {
+          const value = await load(signal ?? NEVER_ABORTED);
+          await this.save(key, value);
+          return { value, freshness: 'loaded' as const, ageMs: 0 };
+        } finally {
+          this.inFlight.delete(key);
+        }
+      })();
+      this.inFlight.set(key, loading);
+    }
+    return loading;
   }
 
   private async save(key: string, value: T): Promise<void> {
