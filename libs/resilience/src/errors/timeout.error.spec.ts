@@ -17,7 +17,10 @@ describe('TimeoutError', () => {
   });
 
   it('says the call was never started when the deadline had already passed', () => {
-    expect(new TimeoutError('ledger', 0, 'deadline').message).toBe("ledger: the request's deadline had passed; the call was not started");
+    const notStarted = new TimeoutError('ledger', 0, 'deadline', false);
+    expect(notStarted.message).toBe("ledger: the request's deadline had passed; the call was not started");
+    expect(notStarted.started).toBe(false);
+    expect(new TimeoutError('ledger', 0, 'deadline').started).toBe(true);
   });
 
   it('is recognised by instance, or by code alone once it has crossed a process boundary', () => {
