@@ -2,6 +2,7 @@ import { ReadThroughCache } from '@breakwater/resilience';
 import { RedisCacheStore } from '@breakwater/redis-store';
 import type { AppConfig } from './config/app-config';
 import { PROVIDERS, type ProviderName } from './config/downstream-config';
+import { degradation } from './degradation/degradation';
 import { DownstreamPolicies } from './downstreams/downstream-policies';
 import { HttpClient } from './downstreams/http-client';
 import { FraudCheck } from './fraud/fraud-check';
@@ -55,6 +56,7 @@ export class Gateway {
       jobs: this.jobs,
       metrics: this.metrics,
       deadlineMs: config.paymentDeadlineMs,
+      degradation: () => degradation(this.policies.fleet),
     });
   }
 

@@ -1,12 +1,27 @@
+import { Logger } from '@nestjs/common';
+import { Queue, Worker, type Job, type Processor } from 'bullmq';
+import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
+import type { ProviderName } from '../config/downstream-config';
 import type { DownstreamPolicies } from '../downstreams/downstream-policies';
 import type { HttpClient } from '../downstreams/http-client';
 import type { RedisConnections } from '../infra/redis-connections';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
 import type { PaymentStore } from '../payments/payment-store';
 import type { ProviderCharge } from '../providers/provider-charge';
+import { AuditExportFile } from './audit-export-file';
+import { auditExportProcessor } from './audit-export-processor';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { EnqueueGuard } from './enqueue-guard';
+import { JITTERED_EXPONENTIAL, jitteredExponential } from './job-backoff';
+import { jobIds, type AuditExportJobData, type DeadLetterData, type JobData, type NotificationJobData, type ReconcileJobData } from './job-data';
 import { JobScheduler, type NotificationRequest } from './job-scheduler';
-import type { ProviderName } from '../config/downstream-config';
+import { notificationProcessor } from './notification-processor';
+import { QueueMetrics } from './queue-metrics';
+import { bullPrefix, deadLetterName, isQueueName, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
+import { reconcileProcessor } from './reconcile-processor';
+import { UnknownQueueError } from './unknown-queue.error';
+import { workerTiming } from './worker-timing';
 
 export interface JobsDeps {
   config: AppConfig;
@@ -16,6 +31,8 @@ export interface JobsDeps {
   policies: DownstreamPolicies;
   http: HttpClient;
   metrics: PaymentMetrics;
+  /** Changes to the queue table (tests: fewer attempts, shorter backoff). */
+  queues?: QueueOverrides;
 }
 
 /** Counts per queue for GET /queues. */
@@ -29,22 +46,207 @@ export interface QueueCounts {
   deadLetter: number;
 }
 
-// IMPLEMENTATION IN PROGRESS (jobs helper): BullMQ queues, workers, dead-letter queues.
+/** A reconciliation waits this long first: the provider may still be working on the charge. */
+export const RECONCILE_DELAY_MS = 1_000;
+/** Completed jobs are kept this long, so that enqueueing the same work again adds nothing. */
+export const KEEP_COMPLETED_S = 24 * 3600;
+/** How often each instance moves failed jobs its 'failed' handler missed (it died) to the dead-letter queues. */
+export const DEAD_LETTER_SWEEP_MS = 15_000;
+/** On close, running jobs get this long to finish before they are cancelled (and retried elsewhere). */
+export const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * The gateway's BullMQ queues and workers (DESIGN.md section 3): notifications per channel, the
+ * audit export, reconciliation of ambiguous charges; each with a dead-letter queue. One worker
+ * per queue, with the concurrency of the queue table: the asynchronous bulkheads.
+ */
 export class BullJobs extends JobScheduler {
+  private readonly log = new Logger('Jobs');
+  private readonly connection: Redis;
+  private readonly queues: Record<QueueName, Queue<JobData>>;
+  private readonly deadLetters: Record<QueueName, DeadLetterQueue>;
+  private readonly metrics: QueueMetrics;
+  private readonly guard: EnqueueGuard;
+  private readonly auditFile: AuditExportFile;
+  private readonly workers: Pick<Worker<JobData, string>, 'close' | 'cancelAllJobs' | 'disconnect' | 'waitUntilReady'>[] = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private lastWorkerError = 0;
+  private closing = false;
+
   constructor(private readonly deps: JobsDeps) {
     super();
+    const prefix = bullPrefix(deps.config.keyPrefix);
+    this.connection = deps.redis.forQueue();
+    this.metrics = new QueueMetrics(deps.metrics.registry, async () => (await this.queueCounts()).map((c) => ({ ...c, name: c.name as QueueName })));
+    this.guard = new EnqueueGuard(this.metrics);
+    this.auditFile = new AuditExportFile(deps.config.auditExportFile);
+    const queues = {} as Record<QueueName, Queue<JobData>>;
+    const deadLetters = {} as Record<QueueName, DeadLetterQueue>;
+    for (const name of QUEUE_NAMES) {
+      const s = queueSettings(name, deps.queues);
+      queues[name] = this.watch(
+        new Queue<JobData>(name, {
+          connection: this.connection,
+          prefix,
+          defaultJobOptions: {
+            attempts: s.attempts,
+            backoff: { type: JITTERED_EXPONENTIAL, delay: s.backoffBaseMs },
+            removeOnComplete: { age: KEEP_COMPLETED_S },
+            // Failed jobs stay until the dead-letter move takes them (it removes them itself).
+            removeOnFail: false,
+          },
+        }),
+      );
+      const dead = this.watch(new Queue<DeadLetterData>(deadLetterName(name), { connection: this.connection, prefix }));
+      deadLetters[name] = new DeadLetterQueue(name, queues[name], dead, this.metrics);
+    }
+    this.queues = queues;
+    this.deadLetters = deadLetters;
   }
+
+  /** Starts one worker per queue, limits the audit export to one job at a time fleet-wide, and the dead-letter sweeps. */
   async start(): Promise<void> {
-    void this.deps;
+    const { store, providers, policies, http } = this.deps;
+    for (const channel of NOTIFY_CHANNELS) this.startWorker<NotificationJobData>(notifyQueue(channel), notificationProcessor(policies, http));
+    this.startWorker<AuditExportJobData>('audit-export', auditExportProcessor(store, this.auditFile));
+    this.startWorker<ReconcileJobData>(
+      'payment-reconcile',
+      reconcileProcessor(store, providers, {
+        exportAudit: (paymentId, auditId) => this.guard.bounded('audit-export', () => this.addAuditExport(paymentId, auditId)),
+        notify: (request) => this.addNotifications(request, (queue, add) => this.guard.bounded(queue, add)),
+      }),
+    );
+    for (const name of QUEUE_NAMES) {
+      const global = queueSettings(name, this.deps.queues).globalConcurrency;
+      if (global !== undefined) await this.queues[name].setGlobalConcurrency(global);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    const sweep = (): void => void this.sweepDeadLetters();
+    sweep();
+    this.sweepTimer = setInterval(sweep, DEAD_LETTER_SWEEP_MS);
+    this.sweepTimer.unref();
   }
-  async notify(_request: NotificationRequest): Promise<void> {}
-  async reconcile(_paymentId: string, _provider: ProviderName): Promise<void> {}
-  async exportAudit(_paymentId: string, _auditId: string): Promise<void> {}
+
+  async notify(request: NotificationRequest): Promise<void> {
+    await this.addNotifications(request, (queue, add) => this.guard.safely(queue, `the ${queue} notification of payment ${request.paymentId}`, add));
+  }
+
+  async reconcile(paymentId: string, provider: ProviderName): Promise<void> {
+    const data: ReconcileJobData = { paymentId, provider };
+    await this.guard.safely('payment-reconcile', `the reconciliation of payment ${paymentId} with ${provider}`, () => this.queues['payment-reconcile'].add('reconcile', data, { jobId: jobIds.reconcile(paymentId), delay: RECONCILE_DELAY_MS }), true);
+  }
+
+  async exportAudit(paymentId: string, auditId: string): Promise<void> {
+    await this.guard.safely('audit-export', `the audit export of ${paymentId}/${auditId}`, () => this.addAuditExport(paymentId, auditId));
+  }
+
   async queueCounts(): Promise<QueueCounts[]> {
-    return [];
+    return Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const [c, deadLetter] = await Promise.all([this.queues[name].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'), this.deadLetters[name].count()]);
+        const n = (k: string): number => c[k] ?? 0;
+        return { name, waiting: n('waiting') + n('prioritized'), active: n('active'), delayed: n('delayed'), failed: n('failed'), completed: n('completed'), deadLetter };
+      }),
+    );
   }
-  async replayDeadLetters(_queue: string): Promise<number> {
-    return 0;
+
+  /** Puts every job of `queue`'s dead-letter queue back in `queue` (same id, fresh attempts); how many. */
+  async replayDeadLetters(queue: string): Promise<number> {
+    if (!isQueueName(queue)) throw new UnknownQueueError(queue);
+    const replayed = await this.deadLetters[queue].replay();
+    if (replayed > 0) this.log.log(`replayed ${replayed} dead letter(s) of ${queue}`);
+    return replayed;
   }
-  async close(): Promise<void> {}
+
+  /** Workers first (running jobs get CLOSE_GRACE_MS, then are cancelled and retried elsewhere), then the queues. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.sweepTimer);
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        const closing = worker.close();
+        if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) {
+          worker.cancelAllJobs('the instance is shutting down');
+          if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) await worker.disconnect().catch(() => undefined);
+        }
+      }),
+    );
+    await Promise.all(QUEUE_NAMES.flatMap((name) => [this.queues[name].close(), this.deadLetters[name].dead.close()]).map((p) => settlesWithin(p, CLOSE_GRACE_MS)));
+    this.connection.disconnect();
+  }
+
+  private addAuditExport(paymentId: string, auditId: string): Promise<unknown> {
+    const data: AuditExportJobData = { paymentId, auditId };
+    return this.queues['audit-export'].add('export', data, { jobId: jobIds.auditExport(paymentId, auditId) });
+  }
+
+  private async addNotifications(request: NotificationRequest, enqueue: (queue: QueueName, add: () => Promise<unknown>) => Promise<void>): Promise<void> {
+    await Promise.all(
+      NOTIFY_CHANNELS.flatMap((channel) => {
+        const target = request.notify[channel];
+        if (target === undefined || target === '') return [];
+        const queue = notifyQueue(channel);
+        const data: NotificationJobData = { paymentId: request.paymentId, channel, target, status: request.status, amount: request.amount, currency: request.currency };
+        return [enqueue(queue, () => this.queues[queue].add('notify', data, { jobId: jobIds.notification(request.paymentId, channel) }))];
+      }),
+    );
+  }
+
+  private startWorker<T extends JobData>(name: QueueName, processor: Processor<T, string>): void {
+    const s = queueSettings(name, this.deps.queues);
+    const worker = new Worker<T, string>(name, processor, {
+      connection: this.connection,
+      prefix: bullPrefix(this.deps.config.keyPrefix),
+      concurrency: s.concurrency,
+      ...workerTiming(this.deps.config.jobLockMs),
+      settings: { backoffStrategy: jitteredExponential(s.backoffBaseMs, s.backoffCapMs) },
+    });
+    worker.on('completed', () => this.metrics.job(name, 'completed'));
+    worker.on('stalled', () => this.metrics.job(name, 'stalled'));
+    worker.on('failed', (job: Job<T, string> | undefined) => {
+      // 'failed' follows every failed run; finishedOn is set only when no retry follows.
+      if (job === undefined || job.id === undefined) return;
+      if (job.finishedOn === undefined) return this.metrics.job(name, 'retried');
+      this.metrics.job(name, 'failed');
+      const id = job.id;
+      this.deadLetters[name].bury(id).catch((error: unknown) => this.log.warn(`could not move job ${id} of ${name} to its dead-letter queue yet (the sweep will): ${String(error)}`));
+    });
+    worker.on('error', (error) => this.workerError(name, error));
+    this.workers.push(worker);
+  }
+
+  private async sweepDeadLetters(): Promise<void> {
+    for (const name of QUEUE_NAMES) {
+      try {
+        await this.deadLetters[name].sweep();
+      } catch (error) {
+        this.workerError(name, error);
+      }
+    }
+  }
+
+  /** Worker and queue errors are mostly Redis going away: one line per 10 s at most. */
+  private workerError(name: string, error: unknown): void {
+    const now = Date.now();
+    if (this.closing || now - this.lastWorkerError < 10_000) return;
+    this.lastWorkerError = now;
+    this.log.warn(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private watch<Q extends Queue<JobData> | Queue<DeadLetterData>>(queue: Q): Q {
+    queue.on('error', (error: Error) => this.workerError(queue.name, error));
+    return queue;
+  }
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { withDeadline } from '@breakwater/resilience';
+import type { DegradationReport } from '../degradation/degradation';
 import type { FraudCheck } from '../fraud/fraud-check';
 import { FRAUD_DECLINE_SCORE } from '../fraud/fraud-check';
 import type { InventoryCheck } from '../inventory/inventory-check';
@@ -30,6 +31,8 @@ export interface PaymentFlowDeps {
   jobs: JobScheduler;
   metrics: PaymentMetrics;
   deadlineMs: number;
+  /** The fleet's degradation now (degradation.ts); answers carry it. */
+  degradation: () => DegradationReport;
 }
 
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -120,7 +123,9 @@ export class PaymentFlow {
     startedAt: number,
   ): Promise<FlowResult> {
     await this.record(id, () => this.d.store.transition(id, status, fields, reason));
-    const body: PaymentAnswer = { id, status, provider, fraud, degraded: [...new Set(degraded)] };
+    // What this payment fell back on, and what the fleet reports degraded right now.
+    const fleet = this.d.degradation();
+    const body: PaymentAnswer = { id, status, provider, fraud, degraded: [...new Set([...degraded, ...fleet.degraded])].sort(), degradation: fleet.level };
     if (status === PaymentStatus.DECLINED) body.declineReason = reason;
     await this.d.keys.complete(clientKey, id, { status: 201, body });
     if (status === PaymentStatus.AUTHORIZED || status === PaymentStatus.DECLINED) {

@@ -37,7 +37,10 @@ export interface PaymentAnswer {
   status: PaymentStatus;
   provider: string | null;
   fraud: { score: number; mode: FraudMode };
+  /** Downstreams this payment fell back on or found degraded fleet-wide. */
   degraded: string[];
+  /** The fleet's degradation level when the payment was answered. */
+  degradation: 'NORMAL' | 'DEGRADED' | 'CRITICAL';
   declineReason?: string;
 }
 

@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import type { QueueMetrics } from './queue-metrics';
+import type { QueueName } from './queue-table';
+
+/**
+ * How long a payment waits for an enqueue at most. A local Redis answers in about a millisecond;
+ * BullMQ's connection queues commands while Redis is away (maxRetriesPerRequest null), so
+ * without this bound a Redis outage would hold the payment until Redis came back.
+ */
+export const ENQUEUE_TIMEOUT_MS = 500;
+
+export class EnqueueTimeoutError extends Error {
+  readonly code = 'ENQUEUE_TIMEOUT';
+
+  constructor(readonly queue: QueueName) {
+    super(`enqueue on ${queue} took more than ${ENQUEUE_TIMEOUT_MS} ms`);
+    this.name = 'EnqueueTimeoutError';
+  }
+}
+
+/**
+ * Enqueues on behalf of a payment: bounded in time, and a failure never reaches the payment. It
+ * is counted, and logged once per queue until an enqueue on that queue works again, so an outage
+ * does not flood the log; `loud` failures (a reconciliation: a payment stays PENDING_REVIEW
+ * without it) are logged as errors every time, with the payment id.
+ */
+export class EnqueueGuard {
+  private readonly log = new Logger('Jobs');
+  private readonly failing = new Set<QueueName>();
+
+  constructor(private readonly metrics: QueueMetrics) {}
+
+  /** Runs `add` within ENQUEUE_TIMEOUT_MS; throws what went wrong (for callers that retry). */
+  async bounded(queue: QueueName, add: () => Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const adding = add();
+    // A late rejection after the timeout must not become an unhandled rejection.
+    adding.catch(() => undefined);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new EnqueueTimeoutError(queue)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([adding, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Like `bounded`, but never throws: a failure is counted and logged. */
+  async safely(queue: QueueName, what: string, add: () => Promise<unknown>, loud = false): Promise<void> {
+    try {
+      await this.bounded(queue, add);
+      if (this.failing.delete(queue)) this.log.log(`enqueueing on ${queue} works again`);
+    } catch (error) {
+      this.metrics.enqueueFailed(queue);
+      const reason = error instanceof Error ? error.message : String(error);
+      if (loud) {
+        this.log.error(`could not enqueue ${what} on ${queue}: ${reason}. The payment stays as it is until someone reconciles it.`);
+      } else if (!this.failing.has(queue)) {
+        this.failing.add(queue);
+        this.log.warn(`could not enqueue ${what} on ${queue}: ${reason} (further failures on ${queue} are counted in breakwater_job_enqueue_failures_total, not logged)`);
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { ProviderName } from '../config/downstream-config';
+import type { PaymentStatus } from '../payments/payment';
+import type { NotifyChannel } from './queue-table';
+
+/** One notification on one channel (queue `notify-<channel>`). */
+export interface NotificationJobData {
+  paymentId: string;
+  channel: NotifyChannel;
+  /** Address, phone number or device token. */
+  target: string;
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+}
+
+/** Ask `provider` what became of an ambiguous charge (queue `payment-reconcile`). */
+export interface ReconcileJobData {
+  paymentId: string;
+  provider: ProviderName;
+}
+
+/** Ship one audit entry to the export file (queue `audit-export`). */
+export interface AuditExportJobData {
+  paymentId: string;
+  auditId: string;
+}
+
+export type JobData = NotificationJobData | ReconcileJobData | AuditExportJobData;
+
+/** A job whose attempts ran out, as kept in `<queue>-dead-letter` under the same job id. */
+export interface DeadLetterData {
+  /** The job's name and data in the main queue, put back as they were by a replay. */
+  name: string;
+  data: JobData;
+  lastError: string;
+  attemptsMade: number;
+  deadAt: number;
+}
+
+/**
+ * Job ids are deterministic, so enqueueing the same work twice adds nothing (BullMQ ignores an add
+ * whose id exists). BullMQ refuses ids with ':' and ids that are integers; payment ids are UUIDs
+ * and audit ids are stream ids (`1700000000000-0`), so none of these has either.
+ */
+export const jobIds = {
+  notification: (paymentId: string, channel: NotifyChannel): string => safe(`${paymentId}-${channel}`),
+  reconcile: (paymentId: string): string => safe(`${paymentId}-reconcile`),
+  auditExport: (paymentId: string, auditId: string): string => safe(`${paymentId}-audit-${auditId}`),
+};
+
+/** Defensive: an id from elsewhere with a ':' still maps to one valid id. */
+const safe = (id: string): string => id.replace(/:/g, '%3A');

@@ -1,0 +1,48 @@
+/**
+ * The queues of the payment gateway (DESIGN.md "Names"), one table: each queue is an asynchronous
+ * bulkhead with its own worker concurrency, retry attempts and backoff. Every queue has a
+ * dead-letter queue `<queue>-dead-letter` where jobs land once their attempts are exhausted.
+ */
+export const QUEUE_NAMES = ['notify-email', 'notify-sms', 'notify-push', 'audit-export', 'payment-reconcile'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export const NOTIFY_CHANNELS = ['email', 'sms', 'push'] as const;
+export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
+
+export interface QueueSettings {
+  /** Jobs one instance runs at once (the bulkhead of that downstream). */
+  concurrency: number;
+  /** Jobs the whole fleet runs at once (BullMQ global concurrency); undefined: no fleet limit. */
+  globalConcurrency?: number;
+  /** Total runs of a job before it goes to the dead-letter queue. */
+  attempts: number;
+  /** Exponential backoff with jitter between runs: base delay and cap. */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+export const QUEUE_TABLE: Readonly<Record<QueueName, Readonly<QueueSettings>>> = Object.freeze({
+  'notify-email': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000 },
+  'notify-sms': { concurrency: 10, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000 },
+  'notify-push': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000 },
+  // Exactly once per audit entry: one export at a time across the fleet, checked against the file.
+  'audit-export': { concurrency: 1, globalConcurrency: 1, attempts: 10, backoffBaseMs: 500, backoffCapMs: 10_000 },
+  // A payment waits in PENDING_REVIEW until this succeeds: many attempts, delay capped at ~10 s.
+  'payment-reconcile': { concurrency: 5, attempts: 30, backoffBaseMs: 500, backoffCapMs: 10_000 },
+});
+
+/** Per-queue overrides, for tests that cannot wait for production backoffs. */
+export type QueueOverrides = Partial<Record<QueueName, Partial<QueueSettings>>>;
+
+export function queueSettings(name: QueueName, overrides: QueueOverrides = {}): QueueSettings {
+  return { ...QUEUE_TABLE[name], ...overrides[name] };
+}
+
+export const deadLetterName = (queue: QueueName): string => `${queue}-dead-letter`;
+
+export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
+
+export const notifyQueue = (channel: NotifyChannel): QueueName => `notify-${channel}`;
+
+/** BullMQ's key prefix for an instance's key prefix: test runs with different prefixes never meet. */
+export const bullPrefix = (keyPrefix: string): string => `${keyPrefix}bull`;

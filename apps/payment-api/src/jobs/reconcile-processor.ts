@@ -1,0 +1,84 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { NEVER_ABORTED } from '@breakwater/resilience';
+import { PaymentStatus, type NotifyTargets } from '../payments/payment';
+import { PaymentTransitionError, type PaymentStore } from '../payments/payment-store';
+import type { ProviderCharge } from '../providers/provider-charge';
+import type { NotificationRequest } from './job-scheduler';
+import type { ReconcileJobData } from './job-data';
+
+/** What a settled payment hands on; these throw when the job cannot be enqueued, so the reconcile job retries. */
+export interface ReconcileFollowUps {
+  exportAudit(paymentId: string, auditId: string): Promise<void>;
+  notify(request: NotificationRequest): Promise<void>;
+}
+
+type Settled = typeof PaymentStatus.AUTHORIZED | typeof PaymentStatus.DECLINED | typeof PaymentStatus.FAILED;
+
+const OUTCOMES: Record<'CHARGED' | 'DECLINED' | 'NOT_FOUND', { status: Settled; reason: string }> = {
+  CHARGED: { status: PaymentStatus.AUTHORIZED, reason: 'reconciled: charged' },
+  DECLINED: { status: PaymentStatus.DECLINED, reason: 'reconciled: declined' },
+  NOT_FOUND: { status: PaymentStatus.FAILED, reason: 'reconciled: never charged' },
+};
+
+/**
+ * Settles a PENDING_REVIEW payment with the one provider that may have charged it (DESIGN.md
+ * section 3): its record says CHARGED, DECLINED, or that it never saw the charge. A provider
+ * that cannot answer throws and the job retries with backoff. A payment that is no longer
+ * PENDING_REVIEW was settled already: if by this job (a run that died after the transition),
+ * its audit export and notifications are enqueued again (their job ids make that harmless),
+ * and the job is done.
+ */
+export function reconcileProcessor(store: PaymentStore, providers: ProviderCharge, followUps: ReconcileFollowUps): (job: Job<ReconcileJobData>, token: string | undefined, signal: AbortSignal | undefined) => Promise<string> {
+  return async (job, _token, signal) => {
+    const { paymentId, provider } = job.data;
+    const answer = await providers.status(provider, paymentId, signal ?? NEVER_ABORTED);
+    const outcome = OUTCOMES[answer];
+    let auditId: string;
+    try {
+      ({ auditId } = await store.transition(paymentId, outcome.status, { reconciledWith: provider }, outcome.reason));
+    } catch (error) {
+      if (!(error instanceof PaymentTransitionError)) throw error;
+      if (error.from === undefined) throw new UnrecoverableError(`payment ${paymentId} does not exist`);
+      const redone = await finishEarlierRun(store, followUps, paymentId, provider, error.from);
+      return redone ? `already ${error.from}, follow-ups enqueued again` : `already ${error.from}`;
+    }
+    await followUps.exportAudit(paymentId, auditId);
+    if (outcome.status !== PaymentStatus.FAILED) await notify(store, followUps, paymentId, outcome.status);
+    return outcome.status;
+  };
+}
+
+/** A payment this job settled in an earlier run: enqueue what that run may not have. */
+async function finishEarlierRun(store: PaymentStore, followUps: ReconcileFollowUps, paymentId: string, provider: string, status: string): Promise<boolean> {
+  const payment = await store.get(paymentId);
+  if (payment === undefined || payment.fields.reconciledWith !== provider) return false;
+  const entries = await store.audit(paymentId);
+  const entry = [...entries].reverse().find((e) => e.status === status);
+  if (entry !== undefined) await followUps.exportAudit(paymentId, entry.id);
+  if (status === PaymentStatus.AUTHORIZED || status === PaymentStatus.DECLINED) await notify(store, followUps, paymentId, status);
+  return true;
+}
+
+async function notify(store: PaymentStore, followUps: ReconcileFollowUps, paymentId: string, status: typeof PaymentStatus.AUTHORIZED | typeof PaymentStatus.DECLINED): Promise<void> {
+  const payment = await store.get(paymentId);
+  if (payment === undefined) return;
+  const targets = parseTargets(payment.fields.notify);
+  if (Object.keys(targets).length === 0) return;
+  await followUps.notify({ paymentId, status, amount: Number(payment.fields.amount), currency: payment.fields.currency ?? '', notify: targets });
+}
+
+function parseTargets(json: string | undefined): NotifyTargets {
+  if (json === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (typeof parsed !== 'object' || parsed === null) return {};
+    const targets: NotifyTargets = {};
+    for (const channel of ['email', 'sms', 'push'] as const) {
+      const value = (parsed as Record<string, unknown>)[channel];
+      if (typeof value === 'string' && value.length > 0) targets[channel] = value;
+    }
+    return targets;
+  } catch {
+    return {};
+  }
+}
