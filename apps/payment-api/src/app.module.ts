@@ -7,6 +7,7 @@ import { DegradationController } from './degradation/degradation.controller';
 import { Gateway } from './gateway';
 import { GATEWAY } from './gateway.token';
 import { HealthController } from './health/health.controller';
+import { QueuesController } from './jobs/queues.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { PaymentsController } from './payments/payments.controller';
 
@@ -17,7 +18,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [TerminusModule],
-      controllers: [PaymentsController, BreakersController, DegradationController, HealthController, MetricsController],
+      controllers: [PaymentsController, BreakersController, DegradationController, HealthController, MetricsController, QueuesController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         {

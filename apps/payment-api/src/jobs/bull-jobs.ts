@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import type Redis from 'ioredis';
+import { RedisUnavailableError } from '@breakwater/redis-store';
 import type { AppConfig } from '../config/app-config';
 import type { ProviderName } from '../config/downstream-config';
 import type { DownstreamPolicies } from '../downstreams/downstream-policies';
@@ -54,6 +55,8 @@ export const KEEP_COMPLETED_S = 24 * 3600;
 export const DEAD_LETTER_SWEEP_MS = 15_000;
 /** On close, running jobs get this long to finish before they are cancelled (and retried elsewhere). */
 export const CLOSE_GRACE_MS = 5_000;
+/** GET /queues gives up after this long (BullMQ's connection would wait for Redis indefinitely). */
+export const QUEUE_COUNTS_TIMEOUT_MS = 2_000;
 
 /**
  * The gateway's BullMQ queues and workers (DESIGN.md section 3): notifications per channel, the
@@ -140,7 +143,17 @@ export class BullJobs extends JobScheduler {
     await this.guard.safely('audit-export', `the audit export of ${paymentId}/${auditId}`, () => this.addAuditExport(paymentId, auditId));
   }
 
+  /** Throws RedisUnavailableError when Redis does not answer within QUEUE_COUNTS_TIMEOUT_MS. */
   async queueCounts(): Promise<QueueCounts[]> {
+    const counting = this.countQueues();
+    if (!(await settlesWithin(counting, QUEUE_COUNTS_TIMEOUT_MS))) {
+      counting.catch(() => undefined);
+      throw new RedisUnavailableError(`queue counts: Redis did not answer within ${QUEUE_COUNTS_TIMEOUT_MS} ms`);
+    }
+    return counting;
+  }
+
+  private countQueues(): Promise<QueueCounts[]> {
     return Promise.all(
       QUEUE_NAMES.map(async (name) => {
         const [c, deadLetter] = await Promise.all([this.queues[name].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'), this.deadLetters[name].count()]);

@@ -1,0 +1,99 @@
+// The audit export: each audit entry appears once in the export file, even when its job runs
+// twice (removed and added again, as after a crash) and when two instances run the queue.
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { AuditExportJobData } from '../../apps/payment-api/src/jobs/job-data';
+import { waitFor } from '../support/wait-for';
+import { auditLines, createWorld, openQueue, startInstance, type JobsInstance, type World } from './support/jobs-harness';
+
+jest.setTimeout(60_000);
+
+describe('audit export jobs', () => {
+  let world: World;
+  const instances: JobsInstance[] = [];
+
+  beforeEach(async () => {
+    world = await createWorld('jobs-audit');
+  });
+
+  afterEach(async () => {
+    for (const i of instances.splice(0)) await i.close();
+    await world.cleanup();
+  });
+
+  const start = async (): Promise<JobsInstance> => {
+    const i = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile });
+    instances.push(i);
+    return i;
+  };
+
+  /** A payment with two audit entries (received, authorized); their ids. */
+  async function payment(i: JobsInstance): Promise<{ id: string; auditIds: string[] }> {
+    const id = randomUUID();
+    const received = await i.gateway.store.create(id, { id, amount: '500', currency: 'EUR', customerId: 'c-1', items: '[]', notify: '{}' });
+    const authorized = await i.gateway.store.transition(id, 'AUTHORIZED', { provider: 'provider-a' }, 'charged by provider-a');
+    return { id, auditIds: [received.auditId, authorized.auditId] };
+  }
+
+  test('given an entry exported, when its job is added again and runs again, then the file still holds it once', async () => {
+    const a = await start();
+    const { id, auditIds } = await payment(a);
+    const jobId = `${id}-audit-${auditIds[0]}`;
+    const queue = openQueue<AuditExportJobData>(world, 'audit-export');
+    try {
+      await a.jobs.exportAudit(id, auditIds[0]);
+      await a.jobs.exportAudit(id, auditIds[0]); // same job id: not added again
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the export' });
+      expect((await queue.getJob(jobId))?.returnvalue).toBe('exported');
+
+      await queue.remove(jobId);
+      await a.jobs.exportAudit(id, auditIds[0]);
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the second run' });
+      expect((await queue.getJob(jobId))?.returnvalue).toBe('already-exported');
+      expect(await queue.getGlobalConcurrency()).toBe(1);
+    } finally {
+      await queue.close();
+    }
+    const lines = await auditLines(world.auditFile);
+    expect(lines).toEqual([{ auditId: auditIds[0], paymentId: id, type: 'payment.received', status: 'RECEIVED', at: expect.any(Number), reason: null, data: expect.objectContaining({ amount: '500' }) }]);
+  });
+
+  test('given two instances with their own memory of the file, when both export the same entries (and again after removal), then each is in the file once', async () => {
+    const a = await start();
+    const b = await start();
+    const payments = await Promise.all(Array.from({ length: 10 }, () => payment(a)));
+    const entries = payments.flatMap((p) => p.auditIds.map((auditId) => ({ id: p.id, auditId })));
+    const queue = openQueue<AuditExportJobData>(world, 'audit-export');
+    const allCompleted = async (): Promise<boolean> => (await Promise.all(entries.map((e) => queue.getJobState(`${e.id}-audit-${e.auditId}`)))).every((s) => s === 'completed');
+    try {
+      await Promise.all(entries.flatMap((e) => [a.jobs.exportAudit(e.id, e.auditId), b.jobs.exportAudit(e.id, e.auditId)]));
+      await waitFor(allCompleted, { timeoutMs: 15_000, description: 'every export' });
+      // Every job runs a second time, on whichever instance takes it.
+      for (const e of entries) await queue.remove(`${e.id}-audit-${e.auditId}`);
+      await Promise.all(entries.map((e, n) => (n % 2 === 0 ? a : b).jobs.exportAudit(e.id, e.auditId)));
+      await waitFor(allCompleted, { timeoutMs: 15_000, description: 'every second run' });
+    } finally {
+      await queue.close();
+    }
+    const lines = await auditLines(world.auditFile);
+    expect(lines).toHaveLength(entries.length);
+    expect(new Set(lines.map((l) => `${l.paymentId} ${l.auditId}`)).size).toBe(entries.length);
+  });
+
+  test('given a torn last line in the file (a writer died mid-append), then the next entry starts on a line of its own', async () => {
+    await mkdir(dirname(world.auditFile), { recursive: true });
+    await appendFile(world.auditFile, '{"auditId":"1-0","paymentId":"torn');
+    const a = await start();
+    const { id, auditIds } = await payment(a);
+    await a.jobs.exportAudit(id, auditIds[1]);
+    await waitFor(async () => (await readLines()).length === 2, { timeoutMs: 10_000, description: 'the export' });
+    const [torn, line] = await readLines();
+    expect(torn).toBe('{"auditId":"1-0","paymentId":"torn');
+    expect(JSON.parse(line)).toMatchObject({ paymentId: id, auditId: auditIds[1], status: 'AUTHORIZED' });
+  });
+
+  async function readLines(): Promise<string[]> {
+    return (await readFile(world.auditFile, 'utf8')).split('\n').filter((l) => l !== '');
+  }
+});

@@ -1,0 +1,96 @@
+// Notifications on BullMQ against a real Redis and the simulator: delivered once per channel
+// however often they are enqueued; a channel that stays down sends the job to its dead-letter
+// queue under the same id, and a replay delivers it exactly once once the channel is back.
+import { randomUUID } from 'node:crypto';
+import { PaymentStatus } from '../../apps/payment-api/src/payments/payment';
+import type { DeadLetterData, NotificationJobData } from '../../apps/payment-api/src/jobs/job-data';
+import { UnknownQueueError } from '../../apps/payment-api/src/jobs/unknown-queue.error';
+import { rejectionOf, sleep, waitFor } from '../support/wait-for';
+import { clearFaults, createWorld, deliveries, openQueue, setFault, startInstance, type JobsInstance, type World } from './support/jobs-harness';
+
+const FAST_RETRIES = { 'notify-email': { attempts: 3, backoffBaseMs: 50, backoffCapMs: 200 } };
+
+jest.setTimeout(60_000);
+
+describe('notification jobs', () => {
+  let world: World;
+  let instance: JobsInstance | undefined;
+
+  beforeEach(async () => {
+    world = await createWorld('jobs-notify');
+  });
+
+  afterEach(async () => {
+    await instance?.close();
+    instance = undefined;
+    await world.cleanup();
+  });
+
+  const request = (paymentId: string) => ({ paymentId, status: PaymentStatus.AUTHORIZED, amount: 1299, currency: 'EUR', notify: { email: 'a@b.c', sms: '+4912345', push: 'device-1' } });
+
+  test('given a payment notified twice on three channels, then each channel delivers it exactly once under the job id', async () => {
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile });
+    const paymentId = randomUUID();
+
+    await instance.jobs.notify(request(paymentId));
+    await instance.jobs.notify(request(paymentId));
+
+    for (const channel of ['email', 'sms', 'push'] as const) {
+      await waitFor(async () => (await deliveries(world.sim, `notify-${channel}`)).length === 1, { timeoutMs: 10_000, description: `the ${channel} delivery` });
+    }
+    await sleep(300); // a duplicate job would have been delivered by now
+    for (const channel of ['email', 'sms', 'push'] as const) {
+      const delivered = await deliveries(world.sim, `notify-${channel}`);
+      expect(delivered.map((d) => d.idempotencyKey)).toEqual([`${paymentId}-${channel}`]);
+      expect(delivered[0].message).toMatchObject({ paymentId, status: 'AUTHORIZED', amount: 1299, currency: 'EUR' });
+    }
+    const counts = await instance.jobs.queueCounts();
+    for (const name of ['notify-email', 'notify-sms', 'notify-push']) expect(counts.find((c) => c.name === name)).toMatchObject({ completed: 1, failed: 0, deadLetter: 0 });
+    expect(counts.map((c) => c.name).sort()).toEqual(['audit-export', 'notify-email', 'notify-push', 'notify-sms', 'payment-reconcile']);
+    expect(await instance.metrics.registry.getSingleMetricAsString('breakwater_jobs_total')).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="completed",instance_id="[^"]+"\} 1/);
+  });
+
+  test('given notify-email down, when its attempts run out, then the job waits in the dead-letter queue and a replay after the fault delivers it once', async () => {
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, queues: FAST_RETRIES });
+    await setFault(world.sim, 'notify-email', { mode: 'down' });
+    const paymentId = randomUUID();
+    const jobId = `${paymentId}-email`;
+
+    await instance.jobs.notify({ ...request(paymentId), notify: { email: 'a@b.c' } });
+
+    await waitFor(async () => (await instance!.jobs.queueCounts()).some((c) => c.name === 'notify-email' && c.deadLetter === 1 && c.failed === 0), { timeoutMs: 10_000, description: 'the job in the dead-letter queue' });
+    const dead = openQueue<DeadLetterData>(world, 'notify-email', true);
+    const main = openQueue<NotificationJobData>(world, 'notify-email');
+    try {
+      const letter = await dead.getJob(jobId);
+      expect(letter?.data).toMatchObject({ name: 'notify', data: { paymentId, channel: 'email', target: 'a@b.c' }, attemptsMade: 3 });
+      expect(letter?.data.lastError).toMatch(/503/);
+      expect(await main.getJob(jobId)).toBeUndefined(); // gone from the failed set, so a replay can add the id
+      expect(await deliveries(world.sim, 'notify-email')).toEqual([]);
+      const metrics = await instance.metrics.registry.metrics();
+      expect(metrics).toMatch(/breakwater_queue_dead_letters\{queue="notify-email",instance_id="[^"]+"\} 1/);
+      expect(metrics).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="dead_lettered",instance_id="[^"]+"\} 1/);
+      expect(metrics).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="retried",instance_id="[^"]+"\} 2/);
+
+      await clearFaults(world.sim);
+      expect(await instance.jobs.replayDeadLetters('notify-email')).toBe(1);
+
+      await waitFor(async () => (await deliveries(world.sim, 'notify-email')).length === 1, { timeoutMs: 10_000, description: 'the replayed delivery' });
+      await waitFor(async () => (await main.getJobState(jobId)) === 'completed', { timeoutMs: 5_000, description: 'the replayed job completed' });
+      expect((await deliveries(world.sim, 'notify-email')).map((d) => d.idempotencyKey)).toEqual([jobId]);
+      expect((await main.getJob(jobId))?.attemptsMade).toBe(1); // fresh attempts: the first run delivered it
+      expect((await instance.jobs.queueCounts()).find((c) => c.name === 'notify-email')).toMatchObject({ deadLetter: 0, failed: 0, completed: 1 });
+      expect(await instance.jobs.replayDeadLetters('notify-email')).toBe(0);
+    } finally {
+      await dead.close();
+      await main.close();
+    }
+  });
+
+  test('replaying the dead letters of a queue that does not exist is a typed error', async () => {
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, workers: false });
+    const error = await rejectionOf(instance.jobs.replayDeadLetters('notify-fax'));
+    expect(error).toBeInstanceOf(UnknownQueueError);
+    expect(error).toMatchObject({ code: 'UNKNOWN_QUEUE', queue: 'notify-fax' });
+  });
+});

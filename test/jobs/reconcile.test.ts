@@ -1,0 +1,101 @@
+// Reconciliation of ambiguous charges on BullMQ: a PENDING_REVIEW payment is settled with the
+// provider that may have charged it, its audit entry exported and its notifications sent; a
+// second run of the job changes nothing.
+import { randomUUID } from 'node:crypto';
+import type { ReconcileJobData } from '../../apps/payment-api/src/jobs/job-data';
+import { waitFor } from '../support/wait-for';
+import { auditLines, createWorld, deliveries, openQueue, startInstance, type JobsInstance, type World } from './support/jobs-harness';
+
+jest.setTimeout(60_000);
+
+describe('reconcile jobs', () => {
+  let world: World;
+  let instance: JobsInstance;
+
+  beforeEach(async () => {
+    world = await createWorld('jobs-reconcile');
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile });
+  });
+
+  afterEach(async () => {
+    await instance.close();
+    await world.cleanup();
+  });
+
+  /** A payment whose charge at provider-a timed out: PENDING_REVIEW, as the payment flow leaves it. */
+  async function pendingPayment(notify: Record<string, string> = { email: 'a@b.c' }): Promise<string> {
+    const id = randomUUID();
+    await instance.gateway.store.create(id, { id, amount: '1299', currency: 'EUR', customerId: 'c-1', items: JSON.stringify([{ sku: 'sku-1', qty: 1 }]), notify: JSON.stringify(notify) });
+    await instance.gateway.store.transition(id, 'PENDING_REVIEW', { provider: 'provider-a' }, 'outcome unknown at provider-a: timed out');
+    return id;
+  }
+
+  async function chargeAtProvider(id: string, token = 'tok_visa'): Promise<void> {
+    const response = await fetch(`${world.sim.url}/providers/a/charges`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': id }, body: JSON.stringify({ amount: 1299, currency: 'EUR', token }) });
+    expect(response.status).toBe(201);
+  }
+
+  const statusOf = async (id: string): Promise<string | undefined> => (await instance.gateway.store.get(id))?.fields.status;
+
+  test('given provider-a charged a PENDING_REVIEW payment, then reconciliation authorizes it, exports the change and notifies once', async () => {
+    const id = await pendingPayment();
+    await chargeAtProvider(id);
+
+    await instance.jobs.reconcile(id, 'provider-a');
+    await instance.jobs.reconcile(id, 'provider-a'); // the same job: added once
+
+    await waitFor(async () => (await statusOf(id)) === 'AUTHORIZED', { timeoutMs: 15_000, description: 'the payment authorized' });
+    const payment = await instance.gateway.store.get(id);
+    expect(payment?.fields.reconciledWith).toBe('provider-a');
+    expect(payment?.history.at(-1)).toMatchObject({ status: 'AUTHORIZED', reason: 'reconciled: charged' });
+    await waitFor(async () => (await deliveries(world.sim, 'notify-email')).length === 1, { timeoutMs: 10_000, description: 'the email' });
+    expect((await deliveries(world.sim, 'notify-email'))[0]).toMatchObject({ idempotencyKey: `${id}-email`, message: { status: 'AUTHORIZED', amount: 1299 } });
+    await waitFor(async () => (await auditLines(world.auditFile)).some((l) => l.paymentId === id && l.status === 'AUTHORIZED'), { timeoutMs: 10_000, description: 'the exported audit entry' });
+    const exported = (await auditLines(world.auditFile)).filter((l) => l.paymentId === id);
+    expect(exported).toEqual([expect.objectContaining({ type: 'payment.authorized', status: 'AUTHORIZED', reason: 'reconciled: charged', data: { reconciledWith: 'provider-a' } })]);
+
+    // The job runs again (it was removed, as after a crash between the transition and its completion).
+    const queue = openQueue<ReconcileJobData>(world, 'payment-reconcile');
+    try {
+      await queue.remove(`${id}-reconcile`);
+      await instance.jobs.reconcile(id, 'provider-a');
+      await waitFor(async () => (await queue.getJobState(`${id}-reconcile`)) === 'completed', { timeoutMs: 10_000, description: 'the second run' });
+      expect((await queue.getJob(`${id}-reconcile`))?.returnvalue).toBe('already AUTHORIZED, follow-ups enqueued again');
+    } finally {
+      await queue.close();
+    }
+    expect(await statusOf(id)).toBe('AUTHORIZED');
+    expect(await deliveries(world.sim, 'notify-email')).toHaveLength(1);
+    expect((await auditLines(world.auditFile)).filter((l) => l.paymentId === id)).toHaveLength(1);
+  });
+
+  test('given provider-a never saw the charge, then the payment FAILS; given it declined, then it is DECLINED', async () => {
+    const unseen = await pendingPayment({});
+    const declined = await pendingPayment({ sms: '+4912345' });
+    await chargeAtProvider(declined, 'tok_decline');
+
+    await Promise.all([instance.jobs.reconcile(unseen, 'provider-a'), instance.jobs.reconcile(declined, 'provider-a')]);
+
+    await waitFor(async () => (await statusOf(unseen)) === 'FAILED' && (await statusOf(declined)) === 'DECLINED', { timeoutMs: 15_000, description: 'both payments settled' });
+    await waitFor(async () => (await deliveries(world.sim, 'notify-sms')).length === 1, { timeoutMs: 10_000, description: 'the decline sms' });
+    expect((await deliveries(world.sim, 'notify-sms'))[0]).toMatchObject({ idempotencyKey: `${declined}-sms`, message: { status: 'DECLINED' } });
+    expect(await deliveries(world.sim, 'notify-email')).toEqual([]);
+  });
+
+  test('given provider-a is down, then reconciliation retries until it answers', async () => {
+    const id = await pendingPayment({});
+    await chargeAtProvider(id);
+    await fetch(`${world.sim.url}/_faults/provider-a`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'down' }) });
+
+    await instance.jobs.reconcile(id, 'provider-a');
+    const queue = openQueue<ReconcileJobData>(world, 'payment-reconcile');
+    try {
+      await waitFor(async () => ((await queue.getJob(`${id}-reconcile`))?.attemptsMade ?? 0) >= 2, { timeoutMs: 15_000, description: 'two failed runs' });
+      expect(await statusOf(id)).toBe('PENDING_REVIEW');
+      await fetch(`${world.sim.url}/_faults`, { method: 'DELETE' });
+      await waitFor(async () => (await statusOf(id)) === 'AUTHORIZED', { timeoutMs: 20_000, description: 'the payment authorized after the fault' });
+    } finally {
+      await queue.close();
+    }
+  });
+});
