@@ -1,0 +1,59 @@
+// What every part starter needs, and the two steps they share: start a child and wait until it is
+// ready (stopping it if it is not), and retry on another port when the chosen one was taken.
+import { join } from 'node:path';
+import { PortAllocator } from '../ports';
+import { PartStartError } from '../readiness';
+import type { ChildSpec, ManagedProcess, Supervisor } from '../supervisor';
+
+/** The repository root (scripts/fleet/parts -> root). */
+export const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** Tries per part when its port is taken between the probe and the bind. */
+const PORT_ATTEMPTS = 3;
+
+export interface PartContext {
+  supervisor: Supervisor;
+  ports: PortAllocator;
+  /** The fleet's working directory. */
+  dir: string;
+  log: (message: string) => void;
+}
+
+export interface StartedPart<T> {
+  process: ManagedProcess;
+  value: T;
+}
+
+/** Spawns `spec` and runs `ready` on it; on failure the child is stopped before the error is thrown. */
+export async function startPart<T>(context: PartContext, spec: ChildSpec, ready: (part: ManagedProcess) => Promise<T>): Promise<StartedPart<T>> {
+  const part = context.supervisor.start(spec);
+  try {
+    return { process: part, value: await ready(part) };
+  } catch (error) {
+    await part.stop();
+    throw error;
+  }
+}
+
+/**
+ * Starts a part on `preferred` (or a free port when it is taken); when the bind still fails with
+ * "address in use" (another fleet took the port meanwhile), tries again on a free port.
+ */
+export async function withPortRetry<T>(context: PartContext, name: string, preferred: number, start: (port: number) => Promise<T>): Promise<T> {
+  let wanted: number | undefined = preferred;
+  for (let attempt = 1; ; attempt++) {
+    const port = await context.ports.allocate(wanted);
+    if (port !== preferred && attempt === 1) context.log(`${name}: port ${preferred} is taken, using ${port}`);
+    try {
+      return await start(port);
+    } catch (error) {
+      if (!(error instanceof PartStartError) || !error.addressInUse || attempt >= PORT_ATTEMPTS || context.supervisor.isStopping) throw error;
+      context.log(`${name}: port ${port} was taken meanwhile, trying another one`);
+      wanted = undefined;
+    }
+  }
+}
+
+/** Environment for a TypeScript child run as `node --import tsx <file>` from the repository root. */
+export function tsChildEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'), ...extra };
+}

@@ -1,0 +1,61 @@
+// One payment-api instance (apps/payment-api): ready once it printed `API READY {"url"}` and
+// GET /health/ready answers 200 (Redis reachable, a provider usable).
+import { join } from 'node:path';
+import { DEFAULT_FIRST_INSTANCE_PORT } from '../fleet-options';
+import { LOOPBACK } from '../ports';
+import { partError, waitForHttpOk, waitForLine } from '../readiness';
+import { REPO_ROOT, startPart, tsChildEnv, withPortRetry, type PartContext, type StartedPart } from './part-context';
+import { readyUrl } from './simulator';
+
+const API_MAIN = join(REPO_ROOT, 'apps', 'payment-api', 'src', 'main.ts');
+/** Generous: N NestJS apps compile and boot at once on a small machine. */
+const API_START_TIMEOUT_MS = 120_000;
+const READY_LINE = /^API READY (\{.*\})\s*$/;
+export const API_STOP_ORDER = 2;
+
+export interface InstanceSettings {
+  /** 1-based: instance n is `api-<n>` and prefers port 3000 + n. */
+  index: number;
+  redisUrl: string;
+  simUrl: string;
+  adminToken: string;
+  keyPrefix: string;
+  /** One file for the whole fleet: the audit-export queue runs one job at a time fleet-wide. */
+  auditExportFile: string;
+}
+
+export function instanceId(index: number): string {
+  return `api-${index}`;
+}
+
+export function startPaymentApi(context: PartContext, settings: InstanceSettings): Promise<StartedPart<string>> {
+  const name = instanceId(settings.index);
+  return withPortRetry(context, name, DEFAULT_FIRST_INSTANCE_PORT + settings.index - 1, (port) =>
+    startPart(
+      context,
+      {
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', API_MAIN],
+        cwd: REPO_ROOT,
+        env: tsChildEnv({
+          PORT: String(port),
+          HOST: LOOPBACK,
+          INSTANCE_ID: name,
+          REDIS_URL: settings.redisUrl,
+          SIM_URL: settings.simUrl,
+          ADMIN_TOKEN: settings.adminToken,
+          KEY_PREFIX: settings.keyPrefix,
+          AUDIT_EXPORT_FILE: settings.auditExportFile,
+        }),
+        stopOrder: API_STOP_ORDER,
+      },
+      async (part) => {
+        const url = readyUrl(await waitForLine(part, READY_LINE, API_START_TIMEOUT_MS));
+        if (url === undefined) throw partError(part, 'its API READY line has no url');
+        await waitForHttpOk(part, `${url}/health/ready`, API_START_TIMEOUT_MS);
+        return url;
+      },
+    ),
+  );
+}

@@ -1,0 +1,73 @@
+// The fleet's nginx configuration: deploy/nginx/nginx.conf.template filled by the launcher's
+// renderer is a configuration nginx accepts (`nginx -t`), with the passive health checks and the
+// retry rules of docs/fleet.md, and the command line is parsed with its named defaults.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_INSTANCES, DEFAULT_LB_PORT, parseFleetOptions, UsageError } from '../scripts/fleet/fleet-options';
+import { findNginxBinary, renderNginxConfig } from '../scripts/fleet/nginx-config';
+import { NGINX_TEMPLATE } from '../scripts/fleet/parts/load-balancer';
+
+const VALUES = { listen: '127.0.0.1:18080', upstreams: ['127.0.0.1:3001', '127.0.0.1:3002'], accessLog: 'off' };
+
+describe('the nginx config renderer', () => {
+  it('fills every placeholder: one server line per instance with passive checks', async () => {
+    const config = renderNginxConfig(await readFile(NGINX_TEMPLATE, 'utf8'), VALUES);
+    expect(config).not.toMatch(/\$\{/);
+    expect(config).toContain('listen 127.0.0.1:18080;');
+    expect(config).toContain('server 127.0.0.1:3001 max_fails=1 fail_timeout=2s;');
+    expect(config).toContain('server 127.0.0.1:3002 max_fails=1 fail_timeout=2s;');
+    expect(config).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
+    expect(config).toContain('proxy_next_upstream_tries 2;');
+    expect(config).not.toMatch(/^\s*user\s/m);
+  });
+
+  it('refuses a placeholder it does not know', () => {
+    expect(() => renderNginxConfig('listen ${LISTEN}; x ${SOMETHING_NEW};', VALUES)).toThrow(/SOMETHING_NEW/);
+  });
+
+  it('renders a configuration nginx accepts', async () => {
+    const nginx = findNginxBinary();
+    if (nginx === undefined) throw new Error('nginx not found: run scripts/setup.sh');
+    const prefix = await mkdtemp(join(tmpdir(), 'breakwater-nginx-test-'));
+    try {
+      await mkdir(join(prefix, 'temp'));
+      const file = join(prefix, 'nginx.conf');
+      await writeFile(file, renderNginxConfig(await readFile(NGINX_TEMPLATE, 'utf8'), VALUES));
+      const result = spawnSync(nginx, ['-t', '-e', 'stderr', '-p', `${prefix}/`, '-c', file], { encoding: 'utf8' });
+      expect({ status: result.status, output: result.stderr }).toEqual({ status: 0, output: expect.stringContaining('test is successful') });
+    } finally {
+      await rm(prefix, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the launcher command line', () => {
+  it('has the contract defaults', () => {
+    expect(parseFleetOptions([], {})).toEqual({ instances: DEFAULT_INSTANCES, lbPort: DEFAULT_LB_PORT, redisUrl: undefined, adminToken: undefined, keyPrefix: '', dir: undefined });
+  });
+
+  it('reads every flag, and the admin token from the environment', () => {
+    expect(parseFleetOptions(['--instances', '2', '--port', '9090', '--redis-url', 'redis://127.0.0.1:6379', '--key-prefix', 'k:'], { ADMIN_TOKEN: 'secret' })).toEqual({
+      instances: 2,
+      lbPort: 9090,
+      redisUrl: 'redis://127.0.0.1:6379',
+      adminToken: 'secret',
+      keyPrefix: 'k:',
+      dir: undefined,
+    });
+    expect(parseFleetOptions(['--admin-token', 'flag'], { ADMIN_TOKEN: 'env' })?.adminToken).toBe('flag');
+  });
+
+  it('refuses bad values with a message naming the flag', () => {
+    expect(() => parseFleetOptions(['--instances', '0'], {})).toThrow(UsageError);
+    expect(() => parseFleetOptions(['--port', '80x'], {})).toThrow(/--port/);
+    expect(() => parseFleetOptions(['--redis-url', 'localhost:6379'], {})).toThrow(/--redis-url/);
+    expect(() => parseFleetOptions(['--nope'], {})).toThrow(UsageError);
+  });
+
+  it('answers --help with undefined', () => {
+    expect(parseFleetOptions(['--help'], {})).toBeUndefined();
+  });
+});
