@@ -5,10 +5,30 @@ import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
 import { ErrorFilter } from './infra/error.filter';
 
+/**
+ * An admin POST with `content-type: application/json` and no body is a normal request (curl and
+ * many clients send it so); Fastify's default parser would refuse it with 400 before any guard
+ * runs. Empty JSON bodies parse as undefined; malformed ones are still a 400.
+ */
+function acceptEmptyJsonBodies(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch {
+      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadAppConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), new FastifyAdapter({ bodyLimit: 64 * 1024 }), { logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), new FastifyAdapter({ bodyLimit: 64 * 1024 }), { logger: ['error', 'warn'], bodyParser: false });
   app.useGlobalFilters(new ErrorFilter());
+  acceptEmptyJsonBodies(app);
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
