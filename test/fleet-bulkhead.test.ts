@@ -16,7 +16,8 @@ const HOLDER_FILE = join(__dirname, 'fixtures', 'bulkhead-holder.ts');
 const BULKHEAD = 'provider-a';
 const FLEET_LIMIT = 3;
 const HOLDER_START_TIMEOUT_MS = 15_000;
-const FAST_MS = 50;
+// Far below the Redis command timeout these instances use, and loose enough for a busy CI machine.
+const FAST_MS = 150;
 
 // ---------------------------------------------------------------------------------------------
 // The downstream: counts the calls running at once; each call hangs until the test opens the gate.

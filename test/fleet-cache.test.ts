@@ -9,7 +9,8 @@ import { nextTurn, sleep, waitFor } from './support/wait-for';
 
 const CACHE = 'fx-rates';
 const KEY = 'EUR-USD';
-const FAST_MS = 50;
+// Far below the Redis command timeout these instances use, and loose enough for a busy CI machine.
+const FAST_MS = 150;
 
 interface Rate {
   pair: string;
@@ -54,7 +55,7 @@ class CacheFleet {
       const redis = createCoordinationRedis(this.url);
       redis.on('error', () => undefined);
       if (redis.status !== 'ready') await once(redis, 'ready');
-      const cache = new ReadThroughCache<Rate>(CACHE, new RedisCacheStore({ redis, keyPrefix: this.prefix, cache: CACHE }), options);
+      const cache = new ReadThroughCache<Rate>(CACHE, new RedisCacheStore({ redis, keyPrefix: this.prefix, cache: CACHE, commandTimeoutMs: 1_000 }), options);
       const instance: Instance = { redis, cache, lookups: [] };
       cache.onLookup((l) => instance.lookups.push(l));
       this.instances.push(instance);
