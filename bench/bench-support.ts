@@ -82,3 +82,22 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 }
 
 export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** ns per call, one call awaited at a time. */
+export async function sequentialNsPerCall(call: () => Promise<unknown>, n: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await call();
+  return ((performance.now() - start) * 1e6) / n;
+}
+
+/** ns per call, `width` calls in flight (Promise.all batches). */
+export async function concurrentNsPerCall(call: () => Promise<unknown>, n: number, width: number): Promise<number> {
+  const batch: Promise<unknown>[] = new Array(width);
+  const batches = Math.ceil(n / width);
+  const start = performance.now();
+  for (let b = 0; b < batches; b++) {
+    for (let i = 0; i < width; i++) batch[i] = call();
+    await Promise.all(batch);
+  }
+  return ((performance.now() - start) * 1e6) / (batches * width);
+}

@@ -20,7 +20,7 @@ import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import { BreakerOpenError, BreakerState, createLocalBreaker, type Breaker } from '@breakwater/resilience';
 import { createCoordinationRedis, createFleetBreakers, readScript, type FleetBreaker, type FleetBreakers } from '@breakwater/redis-store';
 import { startRedisServer, type RedisServerHandle } from '../test/support/redis-server';
-import { commandStats, fmt, median, percentile, sleep, statsDelta, sum, table, watchCommands } from './bench-support';
+import { commandStats, concurrentNsPerCall, fmt, median, percentile, sequentialNsPerCall, sleep, statsDelta, sum, table, watchCommands } from './bench-support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_ID = randomUUID().slice(0, 8);
@@ -55,23 +55,6 @@ type Subject = { name: string; call: () => Promise<unknown> };
 
 // ---------------------------------------------------------------------------------------------
 // 1. Hot path
-
-async function sequentialNsPerCall(call: () => Promise<unknown>, n: number): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await call();
-  return ((performance.now() - start) * 1e6) / n;
-}
-
-async function concurrentNsPerCall(call: () => Promise<unknown>, n: number, width: number): Promise<number> {
-  const batch: Promise<unknown>[] = new Array(width);
-  const batches = Math.ceil(n / width);
-  const start = performance.now();
-  for (let b = 0; b < batches; b++) {
-    for (let i = 0; i < width; i++) batch[i] = call();
-    await Promise.all(batch);
-  }
-  return ((performance.now() - start) * 1e6) / (batches * width);
-}
 
 interface HotPathResult {
   name: string;

@@ -36,7 +36,7 @@ import {
 } from 'cockatiel';
 import { BreakerState, bulkhead, createLocalBreaker, retry, timeout, wrap, type Policy } from '@breakwater/resilience';
 import { createCoordinationRedis, createFleetBreakers, type FleetBreakers } from '@breakwater/redis-store';
-import { fmt, median, sleep, table } from './bench-support';
+import { concurrentNsPerCall, fmt, median, sequentialNsPerCall, sleep, table } from './bench-support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_ID = randomUUID().slice(0, 8);
@@ -75,23 +75,6 @@ interface Subject {
   /** Row of the table this subject is compared with (cockatiel's counterpart), if any. */
   versus?: string;
   call: () => Promise<unknown>;
-}
-
-async function sequentialNsPerCall(call: () => Promise<unknown>, n: number): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await call();
-  return ((performance.now() - start) * 1e6) / n;
-}
-
-async function concurrentNsPerCall(call: () => Promise<unknown>, n: number, width: number): Promise<number> {
-  const batch: Promise<unknown>[] = new Array(width);
-  const batches = Math.ceil(n / width);
-  const start = performance.now();
-  for (let b = 0; b < batches; b++) {
-    for (let i = 0; i < width; i++) batch[i] = call();
-    await Promise.all(batch);
-  }
-  return ((performance.now() - start) * 1e6) / (batches * width);
 }
 
 interface Result {
