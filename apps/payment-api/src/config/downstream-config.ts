@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidConfigError, type BreakerConfig, type JitterKind } from '@breakwater/resilience';
+import { DEFAULT_BREAKER_CONFIG, InvalidConfigError, type BreakerConfig, type JitterKind } from '@breakwater/resilience';
 
 /** The downstreams of the payment gateway (DESIGN.md "Names"). */
 export const DOWNSTREAMS = ['provider-a', 'provider-b', 'provider-c', 'inventory', 'fraud', 'notify-email', 'notify-sms', 'notify-push'] as const;
@@ -32,15 +32,32 @@ function merge(base: Json, over: Json): Json {
 const envName = (downstream: string, path: string[]): string =>
   ['DOWNSTREAM', downstream, ...path].map((p) => p.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase()).join('_');
 
-function applyEnv(downstream: string, settings: Json, env: NodeJS.ProcessEnv, path: string[] = []): Json {
+/** Every setting an environment variable may set, with a value of its type (numbers or strings). */
+const SETTABLE: Json = {
+  timeoutMs: 0,
+  maxConcurrent: 0,
+  maxQueue: 0,
+  queueTimeoutMs: 0,
+  retry: { maxAttempts: 0, baseMs: 0, capMs: 0, jitter: '' },
+  breaker: Object.fromEntries(Object.entries(DEFAULT_BREAKER_CONFIG).filter(([, v]) => typeof v === 'number')),
+};
+
+function applyEnv(downstream: string, settings: Json, env: NodeJS.ProcessEnv, path: string[] = [], settable: Json = SETTABLE): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries(settings)) {
-    if (isObject(v)) {
-      out[k] = applyEnv(downstream, v, env, [...path, k]);
+  const keys = new Set([...Object.keys(settings), ...Object.keys(settable)]);
+  for (const k of keys) {
+    const v = settings[k];
+    const kind = settable[k];
+    if (isObject(v) || isObject(kind)) {
+      out[k] = applyEnv(downstream, isObject(v) ? v : {}, env, [...path, k], isObject(kind) ? kind : {});
       continue;
     }
     const raw = env[envName(downstream, [...path, k])];
-    out[k] = raw === undefined ? v : typeof v === 'number' ? Number(raw) : raw;
+    if (raw === undefined) {
+      if (v !== undefined) out[k] = v;
+      continue;
+    }
+    out[k] = typeof (v ?? kind) === 'number' ? Number(raw) : raw;
   }
   return out;
 }
@@ -66,7 +83,7 @@ export function loadDownstreamSettings(env: NodeJS.ProcessEnv = process.env): Re
     const own = parsed.downstreams[name];
     const merged = applyEnv(name, merge(parsed.defaults, isObject(own) ? own : {}), env);
     for (const key of ['timeoutMs', 'maxConcurrent', 'maxQueue', 'queueTimeoutMs'] as const) {
-      if (typeof merged[key] !== 'number' || !Number.isFinite(merged[key])) problems.push(`${name}.${key} must be a number (got ${JSON.stringify(merged[key])})`);
+      if (typeof merged[key] !== 'number' || !Number.isFinite(merged[key])) problems.push(`${name}.${key} must be a number (got ${typeof merged[key] === 'number' ? String(merged[key]) : JSON.stringify(merged[key])})`);
     }
     result[name] = merged as unknown as DownstreamSettings;
   }

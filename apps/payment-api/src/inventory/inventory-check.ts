@@ -6,7 +6,8 @@ import type { PaymentItem } from '../payments/payment';
 
 export type InventoryVerdict =
   | { kind: 'available'; degraded: boolean }
-  | { kind: 'out-of-stock'; sku: string }
+  /** `degraded`: the level that says so came from a stale cache entry (the service failed). */
+  | { kind: 'out-of-stock'; sku: string; degraded: boolean }
   /** The service is down and nothing is cached: accepted, to be reserved later. */
   | { kind: 'unchecked' }
   /** The same, with the deployment set to refuse. */
@@ -41,7 +42,7 @@ export class InventoryCheck {
       } catch {
         return this.fallback === 'accept' ? { kind: 'unchecked' } : { kind: 'unavailable' };
       }
-      if (stock.available < item.qty) return { kind: 'out-of-stock', sku: item.sku };
+      if (stock.available < item.qty) return { kind: 'out-of-stock', sku: item.sku, degraded };
     }
     return { kind: 'available', degraded };
   }

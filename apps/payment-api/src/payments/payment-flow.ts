@@ -76,9 +76,10 @@ export class PaymentFlow {
     if (fraud.score >= FRAUD_DECLINE_SCORE) return this.finish(clientKey, id, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, 'fraud score too high', startedAt);
 
     const stock = await this.d.inventory.check(r.items, signal);
+    if ((stock.kind === 'available' || stock.kind === 'out-of-stock') && stock.degraded) degraded.push('inventory');
+    if (stock.kind === 'unchecked') degraded.push('inventory');
     if (stock.kind === 'out-of-stock') return this.finish(clientKey, id, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, `out of stock: ${stock.sku}`, startedAt);
     if (stock.kind === 'unavailable') return this.unavailable(clientKey, id, fraudFields, 'inventory unavailable and INVENTORY_FALLBACK=refuse', DEFAULT_UNAVAILABLE_RETRY_MS, startedAt);
-    if (stock.kind === 'unchecked' || (stock.kind === 'available' && stock.degraded)) degraded.push('inventory');
 
     const charge = await this.d.providers.charge({ paymentId: id, amount: r.amount, currency: r.currency, token: r.paymentMethod.token }, signal);
     degraded.push(...charge.skipped);

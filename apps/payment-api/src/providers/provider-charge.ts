@@ -45,11 +45,12 @@ export class ProviderCharge {
       } catch (error) {
         if (!certainlyNotProcessed(error)) return { kind: 'ambiguous', provider, skipped, error };
         skipped.push(provider);
-        if (isBreakerOpenError(error)) retryAfterMs = Math.min(retryAfterMs, error.retryAfterMs);
+        // An open breaker knows when to ask again; any other refusal may clear at once.
+        retryAfterMs = Math.min(retryAfterMs, isBreakerOpenError(error) ? error.retryAfterMs : DEFAULT_RETRY_AFTER_MS);
         if (signal.aborted) break;
       }
     }
-    return { kind: 'unavailable', skipped, retryAfterMs: Number.isFinite(retryAfterMs) ? Math.max(retryAfterMs, 100) : DEFAULT_RETRY_AFTER_MS };
+    return { kind: 'unavailable', skipped, retryAfterMs: Number.isFinite(retryAfterMs) ? retryAfterMs : DEFAULT_RETRY_AFTER_MS };
   }
 
   /** The provider's record of the charge, for reconciliation: CHARGED, DECLINED or NOT_FOUND. */
