@@ -1,12 +1,11 @@
 // Runs after `tsc -p tsconfig.build.json` (see `npm run build`): tsc emits only JavaScript, so
-// copy every libs/*/src/**/*.lua to the same relative path under dist/, where the compiled
-// script loader looks for it (e.g. dist/libs/redis-store/src/lua/record-outcome-2.lua).
+// copy every {libs,apps}/*/src/**/*.lua to the same relative path under dist/, where the compiled
+// script loaders look for it (e.g. dist/libs/redis-store/src/lua/record-outcomes-4.lua).
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const libsDir = join(root, 'libs');
 const distDir = join(root, 'dist');
 
 /** Every *.lua file under `dir`, depth first, skipping node_modules. */
@@ -19,9 +18,12 @@ function* luaFiles(dir) {
 }
 
 let copied = 0;
-const libs = existsSync(libsDir) ? readdirSync(libsDir, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
-for (const lib of libs) {
-  const srcDir = join(libsDir, lib.name, 'src');
+const packages = ['libs', 'apps'].flatMap((top) => {
+  const dir = join(root, top);
+  return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name)) : [];
+});
+for (const pkg of packages) {
+  const srcDir = join(pkg, 'src');
   if (!existsSync(srcDir)) continue;
   for (const file of luaFiles(srcDir)) {
     const target = join(distDir, relative(root, file));
