@@ -4,9 +4,8 @@
 // requests. When every provider is down, a payment is a 503 with Retry-After, recorded FAILED,
 // and its key is given back so the client's retry is a new attempt.
 //
-// provider-a's breaker stays open for a minute here (a private downstreams file: openBaseMs is
-// not in the shipped file, so no DOWNSTREAM_* variable can set it), so "no more requests" is not
-// blurred by half-open probes.
+// provider-a's breaker stays open for a minute here (a private downstreams file), so "no more
+// requests" is not blurred by half-open probes.
 import { waitFor } from '../support/wait-for';
 import { breakers, breakerState, getPayment, newKey, pay, paymentBody, postPayment, SimulatorClient, type PaymentAnswer } from './support/http-clients';
 import { PaymentStack, STACK_START_TIMEOUT_MS, STACK_STOP_TIMEOUT_MS } from './support/payment-stack';
