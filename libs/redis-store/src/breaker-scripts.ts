@@ -24,11 +24,13 @@ export interface OutcomeBatchArgs {
 
 export const ScriptCode = { COUNTED: 1, IGNORED: 0, DUPLICATE: -1, PERMIT_GRANTED: 1, NOT_NEEDED: 2, REFUSED: 0 } as const;
 
+export type ProbeVerdict = 'passed' | 'failed' | 'release';
+
 export type OverrideState = Extract<BreakerState, 'FORCED_OPEN' | 'DISABLED' | 'CLOSED'>;
 
 /** The settings the scripts use, as the JSON each script decodes. */
 export function scriptConfigJson(config: Readonly<BreakerConfig>): string {
-  const { isFailure: _ignored, ...numeric } = config;
+  const { isFailure: _failure, isIgnored: _ignored, ...numeric } = config;
   return JSON.stringify(numeric);
 }
 
@@ -73,8 +75,10 @@ export class BreakerScripts {
     return parseScriptReply(await this.acquirePermit([t.keys.state, t.keys.window, t.keys.permits], [...this.head(t), permitId]));
   }
 
-  async probeVerdict(t: BreakerScriptTarget, permitId: string, passed: boolean): Promise<ScriptReply> {
-    return parseScriptReply(await this.recordProbe([t.keys.state, t.keys.window, t.keys.permits], [...this.head(t), permitId, passed ? 1 : 0]));
+  /** `release`: the probe ended without a verdict and its permit goes back. */
+  async probeVerdict(t: BreakerScriptTarget, permitId: string, verdict: ProbeVerdict): Promise<ScriptReply> {
+    const value = verdict === 'release' ? 'release' : verdict === 'passed' ? 1 : 0;
+    return parseScriptReply(await this.recordProbe([t.keys.state, t.keys.window, t.keys.permits], [...this.head(t), permitId, value]));
   }
 
   async override(t: BreakerScriptTarget, to: OverrideState): Promise<ScriptReply> {

@@ -19,7 +19,7 @@ import {
   type ProtectedCall,
   type StateChange,
 } from '@breakwater/resilience';
-import { ScriptCode, scriptConfigJson, type BreakerScriptTarget, type OverrideState } from './breaker-scripts';
+import { ScriptCode, scriptConfigJson, type BreakerScriptTarget, type OverrideState, type ProbeVerdict } from './breaker-scripts';
 import type { FleetContext } from './fleet-context';
 import type { FleetSnapshot, ScriptReply } from './fleet-snapshot';
 import { breakerKeys } from './keys';
@@ -39,6 +39,9 @@ interface FleetView {
   slowCalls: number;
   consecutive: number;
 }
+
+/** Probe verdicts kept for resending while Redis does not answer (a half-open episode has few). */
+export const MAX_UNSENT_VERDICTS = 20;
 
 /** How a snapshot is applied to the view. */
 export type ApplyRule = 'newer' | 'sync' | 'replace';
@@ -61,6 +64,7 @@ export class FleetBreaker implements Breaker {
   private flushing: Promise<void> | undefined;
   private sequence = 0;
   private lowerVersionSeen = false;
+  private readonly unsentVerdicts: { permitId: string; verdict: ProbeVerdict }[] = [];
   private readonly stateChanged = new EventEmitter<StateChange>();
   private readonly rejected = new EventEmitter<CallRejected>();
   private readonly recorded = new EventEmitter<CallRecorded>();
@@ -140,7 +144,7 @@ export class FleetBreaker implements Breaker {
 
   /** Sends the outcomes collected so far; one flush at a time per breaker. */
   flush(): Promise<void> {
-    if (this.flushing !== undefined || this.batcher.isEmpty || this.modeValue === 'local') return this.flushing ?? Promise.resolve();
+    if (this.flushing !== undefined || (this.batcher.isEmpty && this.unsentVerdicts.length === 0) || this.modeValue === 'local') return this.flushing ?? Promise.resolve();
     this.flushing = this.sendBatches().finally(() => {
       this.flushing = undefined;
     });
@@ -177,6 +181,8 @@ export class FleetBreaker implements Breaker {
     if (snapshot.version === v.version && snapshot.state === v.state && rule !== 'replace') return;
     const now = this.fleet.clock.now();
     const from = this.state;
+    // The fleet opened or closed: its window starts empty, and so must the one kept for local mode.
+    if (snapshot.version !== v.version && (snapshot.state === BreakerState.CLOSED || snapshot.state === BreakerState.OPEN)) this.local.clearWindow();
     v.state = snapshot.state;
     v.version = snapshot.version;
     v.openSteps = snapshot.openSteps;
@@ -202,8 +208,9 @@ export class FleetBreaker implements Breaker {
   enterFleetMode(snapshot: FleetSnapshot): void {
     if (this.modeValue === 'fleet') return;
     const localState = this.local.state;
-    this.modeValue = 'fleet';
+    // Applied while still local, so the one state change announced is the one below.
     this.apply(snapshot, 'replace');
+    this.modeValue = 'fleet';
     this.modeChanged.emit({ breaker: this.name, mode: 'fleet' });
     if (localState !== this.view.state) {
       this.stateChanged.emit({ breaker: this.name, from: localState, to: this.view.state, version: this.view.version, reason: 'fleet', mode: 'fleet' });
@@ -258,7 +265,9 @@ export class FleetBreaker implements Breaker {
   private count(call: InFlightCall, outcome: Outcome, now: number): void {
     this.local.observe(outcome, now);
     if (call.probe) {
-      if (outcome.verdict && call.permitId !== undefined) void this.sendProbeVerdict(call.permitId, probePassed(outcome));
+      if (call.permitId === undefined) return;
+      if (outcome.verdict) void this.sendProbeVerdict(call.permitId, probePassed(outcome) ? 'passed' : 'failed');
+      else if (outcome.ignored) void this.sendProbeVerdict(call.permitId, 'release');
       return;
     }
     this.batcher.add(outcome, call.version, now);
@@ -276,6 +285,7 @@ export class FleetBreaker implements Breaker {
   }
 
   private async sendBatches(): Promise<void> {
+    if (this.unsentVerdicts.length > 0) await this.resendVerdicts();
     for (const batch of this.batcher.takeReady(this.fleet.clock.now())) {
       let reply: ScriptReply;
       try {
@@ -288,13 +298,20 @@ export class FleetBreaker implements Breaker {
     }
   }
 
-  private async sendProbeVerdict(permitId: string, passed: boolean): Promise<void> {
+  private async sendProbeVerdict(permitId: string, verdict: ProbeVerdict): Promise<void> {
     try {
-      const reply = await this.fleet.command(() => this.fleet.scripts.probeVerdict(this.target, permitId, passed));
+      const reply = await this.fleet.command(() => this.fleet.scripts.probeVerdict(this.target, permitId, verdict));
       this.apply(reply.snapshot, 'newer');
     } catch {
-      // Lost verdicts are covered: the fleet reopens a half-open breaker after halfOpenMaxWaitMs.
+      // Sent again with the next flush: the script consumes a permit once, so a repeat is harmless.
+      this.unsentVerdicts.push({ permitId, verdict });
+      if (this.unsentVerdicts.length > MAX_UNSENT_VERDICTS) this.unsentVerdicts.shift();
     }
+  }
+
+  private async resendVerdicts(): Promise<void> {
+    const verdicts = this.unsentVerdicts.splice(0);
+    for (const { permitId, verdict } of verdicts) await this.sendProbeVerdict(permitId, verdict);
   }
 
   private async override(to: OverrideState): Promise<void> {

@@ -200,8 +200,18 @@ export class FleetBreakers {
       return false;
     }
     const leavingLocal = this.modeValue === 'local';
+    // Breakers created while the snapshots were on their way were put in local mode: read them too.
+    try {
+      for (const late of this.list().filter((b) => !breakers.includes(b) && b.mode === 'local')) {
+        breakers.push(late);
+        replies.push(await this.command(() => this.context.scripts.snapshot(late.target)));
+      }
+    } catch {
+      return false;
+    }
+    if (this.closed) return false;
     this.modeValue = 'fleet';
-    breakers.forEach((b, i) => (leavingLocal ? b.enterFleetMode(replies[i].snapshot) : b.apply(replies[i].snapshot, 'sync')));
+    breakers.forEach((b, i) => (b.mode === 'local' ? b.enterFleetMode(replies[i].snapshot) : b.apply(replies[i].snapshot, 'sync')));
     if (leavingLocal) {
       this.modeChanged.emit({ breaker: '*', mode: 'fleet' });
       for (const b of breakers) void b.flush();

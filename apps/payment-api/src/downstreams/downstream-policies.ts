@@ -1,4 +1,4 @@
-import { bulkhead, isBulkheadRejectedError, retry, retryUnlessRefused, timeout, wrap, type Policy } from '@breakwater/resilience';
+import { bulkhead, retry, retryUnlessRefused, timeout, wrap, type Policy } from '@breakwater/resilience';
 import { createFleetBreakers, createFleetRetryBudget, type FleetBreaker, type FleetBreakers, type FleetRetryBudget } from '@breakwater/redis-store';
 import type { AppConfig } from '../config/app-config';
 import { DOWNSTREAMS, PROVIDERS, type DownstreamName } from '../config/downstream-config';
@@ -20,11 +20,9 @@ export class DownstreamPolicies {
     this.fleet = createFleetBreakers({ redis: redis.coordination, instanceId: config.instanceId, keyPrefix: config.keyPrefix });
     for (const name of DOWNSTREAMS) {
       const s = config.downstreams[name];
-      const breaker = this.fleet.get(name, {
-        ...s.breaker,
-        // A full local bulkhead is this instance's overload, not the downstream's failure.
-        isFailure: (error) => !isBulkheadRejectedError(error),
-      });
+      // The breaker's default isIgnored already leaves out a full local bulkhead and a deadline
+      // spent before the call started: this instance's trouble, not the downstream's.
+      const breaker = this.fleet.get(name, s.breaker);
       const budget = createFleetRetryBudget(name, { redis: redis.coordination, keyPrefix: config.keyPrefix });
       this.budgets.push(budget);
       const retrying = retry(name, {

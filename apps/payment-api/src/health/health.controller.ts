@@ -46,8 +46,12 @@ export class HealthController {
 
   private providers(): HealthIndicatorResult {
     const check = this.indicators.check('providers');
-    const states = Object.fromEntries(PROVIDERS.map((p) => [p, this.gateway.policies.breaker(p).state]));
-    const usable = Object.values(states).some((s) => s !== BreakerState.OPEN && s !== BreakerState.FORCED_OPEN);
+    const breakers = PROVIDERS.map((p) => this.gateway.policies.breaker(p));
+    const states = Object.fromEntries(breakers.map((b) => [b.name, b.state]));
+    // An OPEN breaker whose interval has passed is usable: the next call is its probe. Were it
+    // not, a fleet whose providers all tripped would drain every instance, and with no traffic
+    // no probe would ever run.
+    const usable = breakers.some((b) => b.state !== BreakerState.FORCED_OPEN && (b.state !== BreakerState.OPEN || b.snapshot().retryAfterMs === 0));
     return usable ? check.up(states) : check.down(states);
   }
 }

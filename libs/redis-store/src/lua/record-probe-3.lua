@@ -12,7 +12,8 @@
   ARGV[3] pub/sub channel for transitions
   ARGV[4] jitter sample, uniform in [0, 1)
   ARGV[5] permit id
-  ARGV[6] 1 the probe passed, 0 it failed (or was slow)
+  ARGV[6] 1 the probe passed, 0 it failed (or was slow), 'release' it ended without a verdict
+          (its error says nothing about the downstream): the permit can be granted again
 
   Returns the snapshot reply (includes/reply.lua) with code 1 counted, 0 ignored
 ]]
@@ -29,6 +30,11 @@ local s = loadState(KEYS[1])
 
 if s.state ~= 'HALF_OPEN' or rcall('HDEL', KEYS[3], ARGV[5]) == 0 then
   return snapshotReply(0, s, cfg, KEYS[2], now, false)
+end
+if ARGV[6] == 'release' then
+  s.permitsIssued = math.max(0, s.permitsIssued - 1)
+  rcall('HSET', KEYS[1], 'permitsIssued', s.permitsIssued)
+  return snapshotReply(1, s, cfg, KEYS[2], now, false)
 end
 local ctx = { stateKey = KEYS[1], windowKey = KEYS[2], permitsKey = KEYS[3], cfg = cfg, name = ARGV[2],
   channel = ARGV[3], sample = tonumber(ARGV[4]), now = now }

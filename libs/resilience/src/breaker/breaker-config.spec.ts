@@ -2,6 +2,7 @@ import { InvalidConfigError, INVALID_CONFIG } from '../errors/config.error';
 import { ResilienceError } from '../errors/resilience-error';
 import {
   countEveryError,
+  neverReachedDownstream,
   DEFAULT_BREAKER_CONFIG,
   DEFAULT_FAILURE_RATE_THRESHOLD,
   DEFAULT_HALF_OPEN_MAX_WAIT_MS,
@@ -44,6 +45,7 @@ describe('resolveBreakerConfig', () => {
       expect(config.openBaseMs).toBe(DEFAULT_OPEN_BASE_MS);
       expect(config.openMaxMs).toBe(DEFAULT_OPEN_MAX_MS);
       expect(config.isFailure).toBe(countEveryError);
+      expect(config.isIgnored).toBe(neverReachedDownstream);
     });
 
     it('hands back a frozen copy, so a running breaker cannot be reconfigured by accident', () => {

@@ -33,7 +33,10 @@ export interface BreakerConfig {
   halfOpenMaxWaitMs: number;
   /** Distinct instances that must have reported failures before the fleet trips (fleet only). */
   minReportingInstances: number;
+  /** Which errors count as failures; the others (not ignored) count as successes: the downstream answered. */
   isFailure: FailurePredicate;
+  /** Errors that count as nothing at all, and give a probe's permit back. */
+  isIgnored: FailurePredicate;
 }
 
 export const DEFAULT_FAILURE_RATE_THRESHOLD = 0.5;
@@ -54,6 +57,17 @@ export const DEFAULT_HALF_OPEN_MAX_WAIT_MS = 10_000;
 export const DEFAULT_MIN_REPORTING_INSTANCES = 1;
 export const countEveryError: FailurePredicate = () => true;
 
+/**
+ * The default `isIgnored`: errors that say the downstream never saw the call (a full bulkhead
+ * inside the breaker, a deadline spent before the call could start). Counting them as failures
+ * would trip a breaker on this instance's own overload; counting them as successes would let a
+ * "probe" that never reached the downstream close the breaker.
+ */
+export const neverReachedDownstream: FailurePredicate = (error) => {
+  const e = typeof error === 'object' && error !== null ? (error as { code?: unknown; started?: unknown }) : {};
+  return e.code === 'BULKHEAD_REJECTED' || (e.code === 'TIMEOUT' && e.started === false);
+};
+
 export const DEFAULT_BREAKER_CONFIG: Readonly<BreakerConfig> = Object.freeze({
   failureRateThreshold: DEFAULT_FAILURE_RATE_THRESHOLD,
   slowCallRateThreshold: DEFAULT_SLOW_CALL_RATE_THRESHOLD,
@@ -71,9 +85,10 @@ export const DEFAULT_BREAKER_CONFIG: Readonly<BreakerConfig> = Object.freeze({
   halfOpenMaxWaitMs: DEFAULT_HALF_OPEN_MAX_WAIT_MS,
   minReportingInstances: DEFAULT_MIN_REPORTING_INSTANCES,
   isFailure: countEveryError,
+  isIgnored: neverReachedDownstream,
 });
 
-type NumericKey = Exclude<keyof BreakerConfig, 'isFailure'>;
+type NumericKey = Exclude<keyof BreakerConfig, 'isFailure' | 'isIgnored'>;
 
 interface Rule {
   test(v: number): boolean;
@@ -124,6 +139,7 @@ export function resolveBreakerConfig(name: string, partial: Partial<BreakerConfi
     }
   }
   if (typeof config.isFailure !== 'function') problems.push('isFailure must be a function');
+  if (typeof config.isIgnored !== 'function') problems.push('isIgnored must be a function');
   if (problems.length === 0) {
     if (config.halfOpenSuccessThreshold > config.halfOpenPermits) {
       problems.push(`halfOpenSuccessThreshold (${config.halfOpenSuccessThreshold}) cannot exceed halfOpenPermits (${config.halfOpenPermits}): the breaker could never close`);

@@ -116,6 +116,17 @@ export class BreakerMachine {
     if (this.probeSuccesses >= this.config.halfOpenSuccessThreshold) this.close('probes-succeeded');
   }
 
+  /** Forgets the window: the fleet started a new episode that this process's window knows nothing of. */
+  clearWindow(): void {
+    this.window.clear();
+    this.consecutiveFailures = 0;
+  }
+
+  /** A probe ended without a verdict (its error did not count): its permit can be used again. */
+  releasePermit(version: number): void {
+    if (this.current === BreakerState.HALF_OPEN && version === this.versionValue && this.permitsIssued > 0) this.permitsIssued--;
+  }
+
   forceOpen(): void {
     if (this.current !== BreakerState.FORCED_OPEN) this.moveTo(BreakerState.FORCED_OPEN, 'forced-open');
   }

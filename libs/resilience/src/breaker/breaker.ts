@@ -45,6 +45,8 @@ export interface CallRecorded {
   /** `probe` for a HALF_OPEN trial call. */
   kind: 'call' | 'probe';
   failed: boolean;
+  /** The error said the downstream never saw the call (isIgnored): counted as nothing. */
+  ignored: boolean;
   slow: boolean;
   durationMs: number;
   error?: unknown;

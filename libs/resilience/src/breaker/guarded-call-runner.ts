@@ -17,7 +17,7 @@ export class GuardedCallRunner {
 
   constructor(
     private readonly breaker: string,
-    private readonly config: Readonly<Pick<BreakerConfig, 'slowCallDurationMs' | 'isFailure'>>,
+    private readonly config: Readonly<Pick<BreakerConfig, 'slowCallDurationMs' | 'isFailure' | 'isIgnored'>>,
     private readonly clock: Clock,
     private readonly onOutcome: (call: InFlightCall, outcome: Outcome, now: number) => void,
     private readonly recorded: EventEmitter<CallRecorded>,
@@ -49,21 +49,31 @@ export class GuardedCallRunner {
     this.inFlight.end(flight);
     const now = this.clock.now();
     const durationMs = now - flight.startedAt;
-    const failed = threw && this.counts(error);
+    // An error that says the downstream never saw the call is neither a failure nor a success.
+    const ignored = threw && this.judge(this.config.isIgnored, error);
+    const failed = threw && !ignored && this.judge(this.config.isFailure, error);
     const slow = durationMs >= this.config.slowCallDurationMs;
-    const outcome = flight.countedSlow ? (failed ? Outcomes.FAILED_AFTER_SLOW : Outcomes.SUCCEEDED_AFTER_SLOW) : finishedOutcome(failed, slow);
+    const outcome = ignored
+      ? flight.countedSlow
+        ? Outcomes.IGNORED_AFTER_SLOW
+        : Outcomes.IGNORED
+      : flight.countedSlow
+        ? failed
+          ? Outcomes.FAILED_AFTER_SLOW
+          : Outcomes.SUCCEEDED_AFTER_SLOW
+        : finishedOutcome(failed, slow);
     this.onOutcome(flight, outcome, now);
     if (this.recorded.hasListeners) {
-      this.recorded.emit({ breaker: this.breaker, kind: flight.probe ? 'probe' : 'call', failed, slow, durationMs, error: threw ? error : undefined });
+      this.recorded.emit({ breaker: this.breaker, kind: flight.probe ? 'probe' : 'call', failed, ignored, slow, durationMs, error: threw ? error : undefined });
     }
   }
 
-  private counts(error: unknown): boolean {
+  private judge(predicate: (error: unknown) => boolean, error: unknown): boolean {
     try {
-      return this.config.isFailure(error);
+      return predicate(error);
     } catch {
       // A predicate that cannot judge the error must not hide a failing downstream.
-      return true;
+      return predicate === this.config.isFailure;
     }
   }
 }

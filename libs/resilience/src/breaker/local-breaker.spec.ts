@@ -1,3 +1,5 @@
+import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
+import { TimeoutError } from '../errors/timeout.error';
 import {
   BreakerOpenError,
   BreakerState,
@@ -239,6 +241,21 @@ describe('LocalBreaker', () => {
       expect(story).toEqual(['CLOSED -> OPEN (failure-rate)']);
     });
 
+    it('counts a full bulkhead or a deadline spent before the call started as nothing at all', async () => {
+      const { breaker, story } = cardNetworkBreaker();
+      const recorded: CallRecorded[] = [];
+      breaker.onCallRecorded((r) => recorded.push(r));
+      const full = new BulkheadRejectedError('card-network', 'full', 10);
+      const notStarted = new TimeoutError('card-network', 0, 'deadline', false);
+
+      for (let i = 0; i < 10; i++) await expect(breaker.execute(() => Promise.reject(i % 2 === 0 ? full : notStarted))).rejects.toBeDefined();
+      await callsThatFail(breaker, 4);
+
+      expect(story).toEqual([]); // 4 real failures are under minimumCalls; the 10 refusals counted nothing
+      expect(breaker.snapshot()).toMatchObject({ calls: 4, failures: 4 });
+      expect(recorded[0]).toMatchObject({ failed: false, ignored: true });
+    });
+
     it('counts an error as a failure when the predicate itself throws, so a bug there cannot hide an outage', async () => {
       const { breaker, story } = cardNetworkBreaker({
         isFailure: () => {
@@ -320,6 +337,22 @@ describe('LocalBreaker', () => {
       expect(extra).not.toHaveBeenCalled();
       expect(first).toMatchObject({ state: BreakerState.HALF_OPEN, retryAfterMs: 5_000 });
       expect(second).toMatchObject({ state: BreakerState.HALF_OPEN, retryAfterMs: 4_700 });
+    });
+
+    it('gives a probe’s permit back when the probe never reached the downstream, and does not close on it', async () => {
+      const { breaker, story } = cardNetworkBreaker();
+      const { probes, running } = await halfOpenWithProbes(breaker, 3);
+      const full = new BulkheadRejectedError('card-network', 'full', 10);
+
+      probes[0].fail(full);
+      await expect(running[0]).rejects.toBe(full);
+      const replacement = controlled();
+      const admitted = breaker.execute(replacement.call);
+      replacement.succeed();
+
+      await expect(admitted).resolves.toBe('ok');
+      expect(breaker.state).toBe(BreakerState.HALF_OPEN);
+      expect(story).toEqual(['CLOSED -> OPEN (failure-rate)', 'OPEN -> HALF_OPEN (open-interval-elapsed)']);
     });
 
     it('closes once halfOpenSuccessThreshold probes have succeeded, and ignores the probe still out', async () => {
@@ -626,10 +659,10 @@ describe('LocalBreaker', () => {
       await callsThatSucceed(breaker, 1);
 
       expect(recorded).toHaveLength(11);
-      expect(recorded[0]).toEqual({ breaker: 'card-network', kind: 'call', failed: false, slow: false, durationMs: 0, error: undefined });
-      expect(recorded[1]).toEqual({ breaker: 'card-network', kind: 'call', failed: false, slow: true, durationMs: 1_200, error: undefined });
-      expect(recorded[2]).toEqual({ breaker: 'card-network', kind: 'call', failed: true, slow: false, durationMs: 0, error: downstreamError });
-      expect(recorded[10]).toEqual({ breaker: 'card-network', kind: 'probe', failed: false, slow: false, durationMs: 0, error: undefined });
+      expect(recorded[0]).toEqual({ breaker: 'card-network', kind: 'call', failed: false, ignored: false, slow: false, durationMs: 0, error: undefined });
+      expect(recorded[1]).toEqual({ breaker: 'card-network', kind: 'call', failed: false, ignored: false, slow: true, durationMs: 1_200, error: undefined });
+      expect(recorded[2]).toEqual({ breaker: 'card-network', kind: 'call', failed: true, ignored: false, slow: false, durationMs: 0, error: downstreamError });
+      expect(recorded[10]).toEqual({ breaker: 'card-network', kind: 'probe', failed: false, ignored: false, slow: false, durationMs: 0, error: undefined });
     });
 
     it('stops announcing state changes to a disposed listener', async () => {

@@ -107,6 +107,11 @@ export class LocalBreaker implements Breaker {
     this.machine.adopt(this.clock.now(), state, version, retryAfterMs, openSteps);
   }
 
+  /** Empties the window (a fleet breaker calls this when the fleet starts a new episode). */
+  clearWindow(): void {
+    this.machine.clearWindow();
+  }
+
   /** Counts an outcome into the window without judging it: the fleet judges while Redis answers. */
   observe(outcome: Outcome, now: number = this.clock.now()): void {
     this.machine.recordWindow(now, outcome);
@@ -120,6 +125,7 @@ export class LocalBreaker implements Breaker {
   private count(call: InFlightCall, outcome: Outcome, now: number): void {
     if (!call.probe) this.machine.recordCall(now, outcome, call.version);
     else if (outcome.verdict) this.machine.recordProbe(now, probePassed(outcome), call.version);
+    else if (outcome.ignored) this.machine.releasePermit(call.version);
   }
 
   // The timer runs only while calls are in flight, and never keeps the process alive.

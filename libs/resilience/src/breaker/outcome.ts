@@ -10,10 +10,12 @@ export interface Outcome {
   readonly succeeded: boolean;
   /** This is the call's verdict (a probe is judged once: when it ends, or when it turns slow). */
   readonly verdict: boolean;
+  /** The call failed with an error that says nothing about the downstream: a probe's permit goes back. */
+  readonly ignored: boolean;
 }
 
-const outcome = (calls: 0 | 1, failures: 0 | 1, slowCalls: 0 | 1, succeeded: boolean, verdict: boolean): Outcome =>
-  Object.freeze({ calls, failures, slowCalls, succeeded, verdict });
+const outcome = (calls: 0 | 1, failures: 0 | 1, slowCalls: 0 | 1, succeeded: boolean, verdict: boolean, ignored = false): Outcome =>
+  Object.freeze({ calls, failures, slowCalls, succeeded, verdict, ignored });
 
 export const Outcomes = {
   SUCCEEDED: outcome(1, 0, 0, true, true),
@@ -25,6 +27,10 @@ export const Outcomes = {
   /** Finished after it was counted as slow. */
   SUCCEEDED_AFTER_SLOW: outcome(0, 0, 0, true, false),
   FAILED_AFTER_SLOW: outcome(0, 1, 0, false, false),
+  /** Failed with an error `isFailure` does not count (the downstream never saw the call): counts nothing. */
+  IGNORED: outcome(0, 0, 0, false, false, true),
+  /** The same, after the call was already counted as slow (and a probe judged by it). */
+  IGNORED_AFTER_SLOW: outcome(0, 0, 0, false, false),
 } as const;
 
 export const finishedOutcome = (failed: boolean, slow: boolean): Outcome =>

@@ -1,6 +1,6 @@
 import type { ProtectedCall } from '../breaker/breaker';
 import { systemClock, type Clock } from '../clock';
-import { remainingMs } from '../deadline/deadline';
+import { notStartedReason, remainingMs } from '../deadline/deadline';
 import { BulkheadRejectedError, type BulkheadRejection } from '../errors/bulkhead-rejected.error';
 import { InvalidConfigError } from '../errors/config.error';
 import { EventEmitter } from '../events/event';
@@ -84,7 +84,7 @@ export class BulkheadPolicy implements Policy {
   }
 
   execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(notStartedReason(signal.reason));
     if (this.running < this.limit.current) return this.run(call, signal);
     if (this.queue.length >= this.maxQueue) return Promise.reject(this.reject('full'));
     const waitMs = Math.min(this.queueTimeoutMs, remainingMs(signal, this.clock));
@@ -107,7 +107,7 @@ export class BulkheadPolicy implements Policy {
         },
       };
       const timer = setTimeout(() => waiter.fail(this.reject('queue-timeout')), waitMs);
-      const onAbort = (): void => waiter.fail(signal?.reason);
+      const onAbort = (): void => waiter.fail(notStartedReason(signal?.reason));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
     });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ProtectedCall } from '../breaker/breaker';
 import { InvalidConfigError } from '../errors/config.error';
 import { EventEmitter } from '../events/event';
-import { NEVER_ABORTED } from '../policy/policy';
+import { notStartedReason } from '../deadline/deadline';
+import { canAbort, NEVER_ABORTED } from '../never-aborted';
 import type { CacheStore } from './cache-store';
 
 /** `fresh`: within freshMs. `stale`: older, served because a refresh failed or another instance is refreshing. `loaded`: just fetched. */
@@ -95,13 +96,17 @@ export class ReadThroughCache<T> {
     }
   }
 
-  /** Concurrent loads of one key in this process share one downstream call. */
+  /**
+   * Concurrent loads of one key in this process share one downstream call. The shared call is not
+   * tied to any one caller's signal (one caller's deadline must not fail the others); each caller
+   * stops waiting when its own signal aborts.
+   */
   private loadOnce(key: string, load: ProtectedCall<T>, signal: AbortSignal | undefined): Promise<CacheResult<T>> {
     let loading = this.inFlight.get(key);
     if (loading === undefined) {
       loading = (async () => {
         try {
-          const value = await load(signal ?? NEVER_ABORTED);
+          const value = await load(NEVER_ABORTED);
           await this.save(key, value);
           return { value, freshness: 'loaded' as const, ageMs: 0 };
         } finally {
@@ -110,7 +115,7 @@ export class ReadThroughCache<T> {
       })();
       this.inFlight.set(key, loading);
     }
-    return loading;
+    return untilAborted(loading, signal);
   }
 
   private async save(key: string, value: T): Promise<void> {
@@ -121,4 +126,24 @@ export class ReadThroughCache<T> {
   private report(key: string, freshness: Freshness | 'miss', ageMs?: number): void {
     if (this.lookedUp.hasListeners) this.lookedUp.emit({ cache: this.name, key, freshness, ageMs });
   }
+}
+
+/** The promise's outcome, or the signal's reason if it aborts first. */
+function untilAborted<R>(promise: Promise<R>, signal: AbortSignal | undefined): Promise<R> {
+  if (!canAbort(signal)) return promise;
+  if (signal.aborted) return Promise.reject(notStartedReason(signal.reason));
+  return new Promise<R>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

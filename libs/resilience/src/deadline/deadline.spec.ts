@@ -134,3 +134,16 @@ describe('request deadlines', () => {
     });
   });
 });
+
+describe('notStartedReason', () => {
+  it('turns a deadline that ran out into "the call never started", and leaves other reasons alone', async () => {
+    const { notStartedReason } = await import('./deadline');
+    const ran = new TimeoutError('checkout', 5_000, 'deadline');
+    const other = new Error('client went away');
+
+    const converted = notStartedReason(ran);
+    expect(converted).toBeInstanceOf(TimeoutError);
+    expect(converted).toMatchObject({ downstream: 'checkout', budgetMs: 0, limit: 'deadline', started: false });
+    expect(notStartedReason(other)).toBe(other);
+  });
+});

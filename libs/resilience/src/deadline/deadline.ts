@@ -54,3 +54,12 @@ export function withDeadline(name: string, budgetMs: number, parent?: AbortSigna
     },
   };
 }
+
+/**
+ * The reason to give for a call refused before it started because its signal had aborted: a
+ * deadline's TimeoutError says "started" by default, but this call never reached its downstream,
+ * and a caller deciding whether it may try elsewhere (a payment provider) must know that.
+ */
+export function notStartedReason(reason: unknown): unknown {
+  return reason instanceof TimeoutError && reason.started ? new TimeoutError(reason.downstream, 0, reason.limit, false) : reason;
+}

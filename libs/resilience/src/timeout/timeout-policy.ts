@@ -1,6 +1,6 @@
 import type { ProtectedCall } from '../breaker/breaker';
 import { systemClock, type Clock } from '../clock';
-import { deadlineOf, registerDeadline } from '../deadline/deadline';
+import { deadlineOf, notStartedReason, registerDeadline } from '../deadline/deadline';
 import { TimeoutError } from '../errors/timeout.error';
 import { InvalidConfigError } from '../errors/config.error';
 import { EventEmitter } from '../events/event';
@@ -34,7 +34,7 @@ export class TimeoutPolicy implements Policy {
   }
 
   execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(notStartedReason(signal.reason));
     const now = this.clock.now();
     const own = now + this.timeoutMs;
     const inherited = deadlineOf(signal) ?? Number.POSITIVE_INFINITY;
