@@ -13,6 +13,7 @@ import type { ProviderCharge } from '../providers/provider-charge';
 import { AuditExportFile } from './audit-export-file';
 import { auditExportProcessor } from './audit-export-processor';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { QueueLock } from './queue-lock';
 import { EnqueueGuard } from './enqueue-guard';
 import { JITTERED_EXPONENTIAL, jitteredExponential } from './job-backoff';
 import { jobIds, type AuditExportJobData, type DeadLetterData, type JobData, type NotificationJobData, type ReconcileJobData } from './job-data';
@@ -101,7 +102,8 @@ export class BullJobs extends JobScheduler {
         }),
       );
       const dead = this.watch(new Queue<DeadLetterData>(deadLetterName(name), { connection: this.connection, prefix }));
-      deadLetters[name] = new DeadLetterQueue(name, queues[name], dead, this.metrics);
+      const lock = new QueueLock(this.connection, `${prefix}:${name}:dead-letter-lock`);
+      deadLetters[name] = new DeadLetterQueue(name, queues[name], dead, this.metrics, lock);
     }
     this.queues = queues;
     this.deadLetters = deadLetters;

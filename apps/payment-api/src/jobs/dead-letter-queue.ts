@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { DeadLetterData, JobData } from './job-data';
+import type { QueueLock } from './queue-lock';
 import type { QueueMetrics } from './queue-metrics';
 import type { QueueName } from './queue-table';
 
@@ -22,10 +23,16 @@ export class DeadLetterQueue {
     private readonly main: Queue<JobData>,
     readonly dead: Queue<DeadLetterData>,
     private readonly metrics: QueueMetrics,
+    /** Bury and replay of one queue never interleave across the fleet. */
+    private readonly lock: QueueLock,
   ) {}
 
   /** Moves the failed job `jobId` to the dead-letter queue; false when it is not (or no longer) failed. */
-  async bury(jobId: string): Promise<boolean> {
+  bury(jobId: string): Promise<boolean> {
+    return this.lock.exclusively(() => this.buryNow(jobId));
+  }
+
+  private async buryNow(jobId: string): Promise<boolean> {
     const job = await this.main.getJob(jobId);
     if (job === undefined || (await job.getState()) !== 'failed') return false;
     const letter: DeadLetterData = { name: job.name, data: job.data, lastError: job.failedReason ?? 'unknown error', attemptsMade: job.attemptsMade, deadAt: job.finishedOn ?? Date.now() };
@@ -57,7 +64,11 @@ export class DeadLetterQueue {
    * returns how many. A job already waiting or running under that id in the main queue is left
    * to run; a finished one is replaced.
    */
-  async replay(): Promise<number> {
+  replay(): Promise<number> {
+    return this.lock.exclusively(() => this.replayNow());
+  }
+
+  private async replayNow(): Promise<number> {
     let replayed = 0;
     const done = new Set<string>();
     for (;;) {
