@@ -149,14 +149,23 @@ export class FleetBreakers {
    * it resolves anyway, in local mode. Calls work before that (decided locally).
    */
   async ready(timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
-    await Promise.race([this.connected().then(() => this.subscribed), delay(timeoutMs)]);
+    await Promise.race([this.connected(timeoutMs).then(() => this.subscribed), delay(timeoutMs)]);
     await this.sync();
   }
 
-  private connected(): Promise<void> {
+  private connected(timeoutMs: number): Promise<void> {
     const redis = this.options.redis;
     if (redis.status === 'ready') return Promise.resolve();
-    return new Promise((resolve) => redis.once('ready', () => resolve()));
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      redis.once('ready', done);
+    });
   }
 
   /** Re-reads every breaker; leaves local mode when Redis answers. Resolves true when it did. */
@@ -178,6 +187,7 @@ export class FleetBreakers {
     for (const b of this.breakers.values()) b.dispose();
     this.subscriber.off('message', this.onMessage);
     this.subscriber.off('ready', this.onReady);
+    this.subscriber.off('error', this.ignoreError);
     if (this.ownsSubscriber) this.subscriber.disconnect();
     else await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
   }

@@ -41,7 +41,8 @@ export function withDeadline(name: string, budgetMs: number, parent?: AbortSigna
   const deadline = Math.min(clock.now() + budgetMs, deadlineOf(parent) ?? Number.POSITIVE_INFINITY);
   registerDeadline(controller.signal, deadline);
   const effectiveMs = Math.max(0, deadline - clock.now());
-  const timer = setTimeout(() => controller.abort(new TimeoutError(name, effectiveMs, 'deadline')), effectiveMs);
+  // Node fires a timer longer than 2^31 - 1 ms at once; a budget that long is as good as none.
+  const timer = setTimeout(() => controller.abort(new TimeoutError(name, effectiveMs, 'deadline')), Math.min(effectiveMs, 2_147_483_647));
   timer.unref?.();
   const onParentAbort = (): void => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);

@@ -19,6 +19,9 @@ export interface TimedOut {
  * and rejects with TimeoutError at that moment. A call whose budget is already spent is not
  * started.
  */
+/** The longest delay a Node timer keeps (about 24.8 days). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export class TimeoutPolicy implements Policy {
   private readonly timedOut = new EventEmitter<TimedOut>();
   readonly onTimeout = this.timedOut.event;
@@ -28,8 +31,9 @@ export class TimeoutPolicy implements Policy {
     readonly timeoutMs: number,
     private readonly clock: Clock = systemClock,
   ) {
-    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-      throw new InvalidConfigError(`timeout ${downstream}`, [`timeoutMs must be a number of milliseconds greater than 0 (got ${timeoutMs})`]);
+    // Node fires a timer longer than 2^31 - 1 ms at once: such a timeout would time out every call.
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
+      throw new InvalidConfigError(`timeout ${downstream}`, [`timeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${timeoutMs})`]);
     }
   }
 
