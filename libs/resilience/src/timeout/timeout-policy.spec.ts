@@ -272,10 +272,11 @@ describe('TimeoutPolicy', () => {
     });
   });
 
-  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY])('refuses a timeoutMs of %p with InvalidConfigError', (timeoutMs) => {
+  // 2^31 ms and more: Node would fire the timer at once and every call would time out.
+  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('refuses a timeoutMs of %p with InvalidConfigError', (timeoutMs) => {
     const make = (): TimeoutPolicy => new TimeoutPolicy('ledger', timeoutMs, clock);
 
     expect(make).toThrow(InvalidConfigError);
-    expect(make).toThrow(/timeout ledger: timeoutMs must be a number of milliseconds greater than 0/);
+    expect(make).toThrow(/timeout ledger: timeoutMs must be a number of milliseconds from 1 to 2147483647/);
   });
 });
