@@ -56,6 +56,7 @@ export class Gateway {
       jobs: this.jobs,
       metrics: this.metrics,
       deadlineMs: config.paymentDeadlineMs,
+      leaseMs: config.paymentLeaseMs,
       degradation: () => degradation(this.policies.fleet),
     });
   }

@@ -17,6 +17,11 @@ export interface AppConfig {
   inventoryFallback: InventoryFallback;
   /** The whole budget of one POST /payments. */
   paymentDeadlineMs: number;
+  /**
+   * How long a claimed Idempotency-Key stays its request's; once it expires with the key still
+   * pending, the request is presumed dead and a retry with the key recovers the payment.
+   */
+  paymentLeaseMs: number;
   /** Where the audit-export queue appends its JSON lines. */
   auditExportFile: string;
   /** How soon a job whose worker died is run again (BullMQ lock duration). */
@@ -37,6 +42,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   const inventoryFallback = (env.INVENTORY_FALLBACK ?? 'accept') as InventoryFallback;
   if (inventoryFallback !== 'accept' && inventoryFallback !== 'refuse') problems.push(`INVENTORY_FALLBACK must be accept or refuse (got ${JSON.stringify(env.INVENTORY_FALLBACK)})`);
+  const paymentDeadlineMs = int('PAYMENT_DEADLINE_MS', 8000, 100);
   const config: AppConfig = {
     port: int('PORT', 3001, 0),
     host: env.HOST ?? '127.0.0.1',
@@ -46,7 +52,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminToken: env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN,
     keyPrefix: env.KEY_PREFIX ?? '',
     inventoryFallback,
-    paymentDeadlineMs: int('PAYMENT_DEADLINE_MS', 8000, 100),
+    paymentDeadlineMs,
+    paymentLeaseMs: int('PAYMENT_LEASE_MS', 2 * paymentDeadlineMs, 100),
     auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
     jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
     downstreams: loadDownstreamSettings(env),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { withDeadline } from '@breakwater/resilience';
 import type { DegradationReport } from '../degradation/degradation';
 import type { FraudCheck } from '../fraud/fraud-check';
@@ -6,11 +7,12 @@ import { FRAUD_DECLINE_SCORE } from '../fraud/fraud-check';
 import type { InventoryCheck } from '../inventory/inventory-check';
 import type { JobScheduler } from '../jobs/job-scheduler';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
+import { PROVIDERS, type ProviderName } from '../config/downstream-config';
 import type { ChargeOutcome, ProviderCharge } from '../providers/provider-charge';
 import type { IdempotencyKeys, StoredAnswer } from './idempotency-keys';
 import { PaymentStatus, type FraudMode, type PaymentAnswer, type PaymentRequest } from './payment';
 import { bodyHash } from './payment-keys';
-import type { PaymentStore } from './payment-store';
+import { attemptsOf, attemptsTracked, PaymentAttemptsChangedError, PaymentTransitionError, type PaymentStore } from './payment-store';
 
 /** What the controller sends back. */
 export interface FlowResult {
@@ -21,6 +23,8 @@ export interface FlowResult {
 
 /** How often a request waits for a concurrent request with the same key to finish. */
 const PENDING_POLL_MS = 50;
+/** A recovery that keeps finding the payment changed under it gives up (503) after this many looks. */
+const MAX_RECOVERY_ROUNDS = 5;
 
 export interface PaymentFlowDeps {
   store: PaymentStore;
@@ -31,29 +35,71 @@ export interface PaymentFlowDeps {
   jobs: JobScheduler;
   metrics: PaymentMetrics;
   deadlineMs: number;
+  /**
+   * How long a claimed Idempotency-Key stays the claiming request's (Redis time). Once it expires
+   * with the key still pending, the request is presumed dead and the next request with the key
+   * recovers the payment. Default: twice `deadlineMs`.
+   */
+  leaseMs?: number;
   /** The fleet's degradation now (degradation.ts); answers carry it. */
   degradation: () => DegradationReport;
 }
 
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** What one run of process() has done so far, for cleaning up after an error. */
+interface Run {
+  /** The payment record was created by this run (nothing to clean up before that). */
+  created: boolean;
+  /** Providers this run recorded an attempt for, in order (the payment's `attempts`). */
+  attempts: ProviderName[];
+  /**
+   * The provider that may have charged: its attempt was recorded and no "certainly not
+   * processed" answer cleared it since. Undefined: nothing this run sent can have charged.
+   */
+  mayHaveCharged: ProviderName | undefined;
+  fraud: { score: number; mode: FraudMode } | undefined;
+  degraded: string[];
+  /** Fields to record with the final status (fraud score, mode). */
+  fields: Record<string, string>;
+}
 
 /**
  * POST /payments, step by step (DESIGN.md section 3): the idempotency key, the fraud score, the
  * stock, the charge, then the record, notifications and audit export. Each status change is
  * recorded with its history and audit entry in one script before the next step.
+ *
+ * A claimed key carries a lease; each provider attempt is recorded on the payment before it is
+ * sent. A request that dies after its claim (SIGKILL, Redis failing under it) is recovered by the
+ * next request with the same key once the lease expires (recover(), docs/payment-gateway.md):
+ * never by charging again after an attempt that may have charged.
  */
 export class PaymentFlow {
-  constructor(private readonly d: PaymentFlowDeps) {}
+  private readonly log = new Logger('PaymentFlow');
+  private readonly leaseMs: number;
+
+  constructor(private readonly d: PaymentFlowDeps) {
+    this.leaseMs = d.leaseMs ?? 2 * d.deadlineMs;
+  }
 
   async submit(clientKey: string, request: PaymentRequest): Promise<FlowResult> {
     const hash = bodyHash(request);
     const deadline = withDeadline('POST /payments', this.d.deadlineMs);
     try {
+      let recoveries = 0;
       for (;;) {
-        const claim = await this.d.keys.claim(clientKey, hash, randomUUID());
+        const claim = await this.d.keys.claim(clientKey, hash, randomUUID(), this.leaseMs);
         if (claim.kind === 'conflict') return { status: 409, body: { error: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key was used with another request body' } };
         if (claim.kind === 'done') return replay(claim.answer);
         if (claim.kind === 'new') return await this.process(clientKey, claim.paymentId, request, deadline.signal);
+        if (claim.kind === 'stale') {
+          // The request that held the key died; the key is ours now (with a new lease).
+          if (++recoveries > MAX_RECOVERY_ROUNDS) throw new Error(`the Idempotency-Key of payment ${claim.paymentId} could not be recovered`);
+          const recovered = await this.recover(clientKey, claim.paymentId, request, deadline.signal);
+          if (recovered !== 'claim-again') return recovered;
+          continue;
+        }
         // Another request with this key is running: wait for its answer, within our budget.
         if (deadline.signal.aborted) {
           return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'a request with this Idempotency-Key is still being processed', paymentId: claim.paymentId }, retryAfterS: 1 };
@@ -65,14 +111,101 @@ export class PaymentFlow {
     }
   }
 
+  /**
+   * A key left pending by a request that died (its lease expired; we hold it now). What to do is
+   * read from the payment record:
+   *   (a) no record: nothing was sent (the record is written before any provider is asked):
+   *       process the payment anew, under the same payment id;
+   *   (b) RECEIVED, no provider attempt recorded: nothing was charged: FAILED, the key given back,
+   *       and the caller claims it again (a fresh payment);
+   *   (c) RECEIVED with attempts: the last one may have charged (the flow only moves on after a
+   *       certain "not processed"): PENDING_REVIEW with that provider, reconciled by a job, the
+   *       key completed with that answer (201: the first answer this key gets);
+   *   (d) AUTHORIZED, DECLINED or PENDING_REVIEW: the request died between its status change and
+   *       settling the key: the answer is rebuilt from the record, its follow-ups (reconcile,
+   *       notifications: job ids make repeats harmless) enqueued again, the key completed: 200;
+   *   FAILED: nothing was charged and the key should have been given back: it is, and the caller
+   *       claims it again.
+   * The guarded transitions (`ifAttempts`) make (b) and (c) safe against a request that is slow
+   * rather than dead: they fail if it recorded an attempt meanwhile, and once the payment left
+   * RECEIVED that request can record (and so send) nothing more.
+   */
+  private async recover(clientKey: string, id: string, r: PaymentRequest, signal: AbortSignal): Promise<FlowResult | 'claim-again'> {
+    for (let round = 1; ; round++) {
+      const payment = await this.d.store.get(id);
+      if (payment === undefined) {
+        this.log.warn(`payment ${id}: its request died before recording it; processing it again under the same id`);
+        return this.process(clientKey, id, r, signal);
+      }
+      const f = payment.fields;
+      const attempts = attemptsOf(f);
+      try {
+        switch (f.status) {
+          case PaymentStatus.RECEIVED: {
+            if (!attemptsTracked(f)) {
+              // Written by a release that did not record attempts: whether a charge was sent is unknown.
+              this.log.error(`payment ${id}: its request died and its record predates attempt tracking; it needs an operator`);
+              return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'this payment needs manual review', paymentId: id }, retryAfterS: retryAfter(this.leaseMs) };
+            }
+            const provider = attempts.at(-1);
+            if (provider === undefined) {
+              this.log.warn(`payment ${id}: its request died before any charge was sent; FAILED, the key is given back`);
+              await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts: [] }));
+              await this.d.keys.release(clientKey, id);
+              return 'claim-again';
+            }
+            if (!isProvider(provider)) throw new Error(`payment ${id} records an attempt at an unknown provider ${provider}`);
+            this.log.warn(`payment ${id}: its request died after asking ${provider} to charge; PENDING_REVIEW, reconciling with ${provider}`);
+            const answer = await this.settle(id, PaymentStatus.PENDING_REVIEW, provider, fraudOf(f), recordedDegraded(f), { provider }, `outcome unknown at ${provider}: its request died after sending the charge`, { ifAttempts: attempts });
+            await this.d.keys.complete(clientKey, id, { status: 201, body: answer });
+            return { status: 201, body: answer };
+          }
+          case PaymentStatus.FAILED:
+            await this.d.keys.release(clientKey, id);
+            return 'claim-again';
+          case PaymentStatus.AUTHORIZED:
+          case PaymentStatus.DECLINED:
+          case PaymentStatus.PENDING_REVIEW: {
+            const status = f.status;
+            const provider = f.provider !== undefined && isProvider(f.provider) ? f.provider : null;
+            const declineReason = status === PaymentStatus.DECLINED ? payment.history.filter((h) => h.status === status).at(-1)?.reason : undefined;
+            const answer = this.answer(id, status, provider, fraudOf(f), recordedDegraded(f), declineReason);
+            if (status === PaymentStatus.PENDING_REVIEW && provider !== null) await this.d.jobs.reconcile(id, provider);
+            if (status !== PaymentStatus.PENDING_REVIEW) await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
+            await this.d.keys.complete(clientKey, id, { status: 201, body: answer });
+            return { status: 200, body: answer };
+          }
+          default:
+            throw new Error(`payment ${id} has an unknown status ${String(f.status)}`);
+        }
+      } catch (error) {
+        // Changed under us (a slow request recorded an attempt or a status): look again.
+        if (round < MAX_RECOVERY_ROUNDS && (error instanceof PaymentAttemptsChangedError || error instanceof PaymentTransitionError)) continue;
+        throw error;
+      }
+    }
+  }
+
   private async process(clientKey: string, id: string, r: PaymentRequest, signal: AbortSignal): Promise<FlowResult> {
     const startedAt = performance.now();
-    await this.record(id, () => this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify) }));
+    const run: Run = { created: false, attempts: [], mayHaveCharged: undefined, fraud: undefined, degraded: [], fields: {} };
+    try {
+      return await this.steps(clientKey, id, r, signal, run, startedAt);
+    } catch (error) {
+      return await this.afterError(clientKey, id, r, run, error, startedAt);
+    }
+  }
 
-    const degraded: string[] = [];
+  private async steps(clientKey: string, id: string, r: PaymentRequest, signal: AbortSignal, run: Run, startedAt: number): Promise<FlowResult> {
+    await this.record(id, () => this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify) }));
+    run.created = true;
+
+    const degraded = run.degraded;
     const fraud = await this.d.fraud.score(r.customerId, r.amount, r.currency, signal);
+    run.fraud = fraud;
     if (fraud.mode === 'rules') degraded.push('fraud');
     const fraudFields = { fraudScore: String(fraud.score), fraudMode: fraud.mode };
+    run.fields = fraudFields;
     if (fraud.score >= FRAUD_DECLINE_SCORE) return this.finish(clientKey, id, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, 'fraud score too high', startedAt);
 
     const stock = await this.d.inventory.check(r.items, signal);
@@ -81,9 +214,50 @@ export class PaymentFlow {
     if (stock.kind === 'out-of-stock') return this.finish(clientKey, id, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, `out of stock: ${stock.sku}`, startedAt);
     if (stock.kind === 'unavailable') return this.unavailable(clientKey, id, fraudFields, 'inventory unavailable and INVENTORY_FALLBACK=refuse', DEFAULT_UNAVAILABLE_RETRY_MS, startedAt);
 
-    const charge = await this.d.providers.charge({ paymentId: id, amount: r.amount, currency: r.currency, token: r.paymentMethod.token }, signal);
+    // Each provider's attempt is on the record before it is asked: if this request dies, the
+    // next one with its key knows the charge is ambiguous, and with whom.
+    const onAttempt = async (provider: ProviderName): Promise<void> => {
+      // The providers move on only after a certain "not processed": the previous one did not charge.
+      run.mayHaveCharged = undefined;
+      // With the attempt, what a recovered answer needs: the fraud score and what fell back so far.
+      await this.d.store.recordAttempt(id, provider, { ...fraudFields, degraded: JSON.stringify([...degraded, ...run.attempts]) });
+      run.attempts.push(provider);
+      run.mayHaveCharged = provider;
+    };
+    const charge = await this.d.providers.charge({ paymentId: id, amount: r.amount, currency: r.currency, token: r.paymentMethod.token }, signal, onAttempt);
+    run.mayHaveCharged = charge.kind === 'unavailable' ? undefined : charge.provider;
     degraded.push(...charge.skipped);
     return this.afterCharge(clientKey, id, r, charge, fraud, degraded, fraudFields, startedAt);
+  }
+
+  /**
+   * Something threw after the claim (Redis failing, a refused attempt, a bug). Best effort, then
+   * the error goes on (the error filter answers 503 + Retry-After; the client retries with the
+   * same key). If nothing sent can have charged: FAILED and the key given back, so the retry is
+   * a fresh attempt. If a charge may have happened: PENDING_REVIEW with that provider and a
+   * reconcile job, answered as such. Whatever of this fails (Redis down) is left to the lease:
+   * the next request with the key after it expires recovers the payment (recover()).
+   */
+  private async afterError(clientKey: string, id: string, r: PaymentRequest, run: Run, error: unknown, startedAt: number): Promise<FlowResult> {
+    // Before the record exists (or if another request created it) there is nothing of ours to undo.
+    if (!run.created) throw error;
+    const provider = run.mayHaveCharged;
+    if (provider === undefined) {
+      try {
+        await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, run.fields, `failed before any charge was sent: ${describe(error)}`, { ifAttempts: run.attempts }));
+        this.d.metrics.paymentFinished(PaymentStatus.FAILED, performance.now() - startedAt);
+        await this.d.keys.release(clientKey, id);
+      } catch (cleanup) {
+        this.log.warn(`payment ${id}: could not mark it FAILED after "${describe(error)}": ${describe(cleanup)}; the key's lease will let a retry recover it`);
+      }
+      throw error;
+    }
+    try {
+      return await this.finish(clientKey, id, r, PaymentStatus.PENDING_REVIEW, provider, run.fraud ?? fraudOf(run.fields), run.degraded, { ...run.fields, provider }, `outcome unknown at ${provider}: the request failed after sending the charge (${describe(error)})`, startedAt, { ifAttempts: run.attempts });
+    } catch (cleanup) {
+      this.log.warn(`payment ${id}: could not move it to PENDING_REVIEW after "${describe(error)}": ${describe(cleanup)}; the key's lease will let a retry recover it`);
+      throw error;
+    }
   }
 
   private async afterCharge(
@@ -101,11 +275,8 @@ export class PaymentFlow {
         return this.finish(clientKey, id, r, PaymentStatus.AUTHORIZED, charge.provider, fraud, degraded, { ...fields, provider: charge.provider, chargeId: charge.chargeId }, `charged by ${charge.provider}`, startedAt);
       case 'declined':
         return this.finish(clientKey, id, r, PaymentStatus.DECLINED, charge.provider, fraud, degraded, { ...fields, provider: charge.provider }, `declined by ${charge.provider}`, startedAt);
-      case 'ambiguous': {
-        const result = await this.finish(clientKey, id, r, PaymentStatus.PENDING_REVIEW, charge.provider, fraud, degraded, { ...fields, provider: charge.provider }, `outcome unknown at ${charge.provider}: ${String((charge.error as Error)?.message ?? charge.error)}`, startedAt);
-        await this.d.jobs.reconcile(id, charge.provider);
-        return result;
-      }
+      case 'ambiguous':
+        return this.finish(clientKey, id, r, PaymentStatus.PENDING_REVIEW, charge.provider, fraud, degraded, { ...fields, provider: charge.provider }, `outcome unknown at ${charge.provider}: ${describe(charge.error)}`, startedAt);
       case 'unavailable':
         return this.unavailable(clientKey, id, fields, `no provider could take the payment (${charge.skipped.join(', ')})`, charge.retryAfterMs, startedAt);
     }
@@ -116,24 +287,50 @@ export class PaymentFlow {
     id: string,
     r: PaymentRequest,
     status: PaymentStatus,
-    provider: string | null,
+    provider: ProviderName | null,
     fraud: { score: number; mode: FraudMode },
     degraded: string[],
     fields: Record<string, string>,
     reason: string,
     startedAt: number,
+    guard: { ifAttempts?: readonly string[] } = {},
   ): Promise<FlowResult> {
-    await this.record(id, () => this.d.store.transition(id, status, fields, reason));
-    // What this payment fell back on, and what the fleet reports degraded right now.
-    const fleet = this.d.degradation();
-    const body: PaymentAnswer = { id, status, provider, fraud, degraded: [...new Set([...degraded, ...fleet.degraded])].sort(), degradation: fleet.level };
-    if (status === PaymentStatus.DECLINED) body.declineReason = reason;
+    const body = await this.settle(id, status, provider, fraud, degraded, fields, reason, guard);
     await this.d.keys.complete(clientKey, id, { status: 201, body });
     if (status === PaymentStatus.AUTHORIZED || status === PaymentStatus.DECLINED) {
       await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
     }
     this.d.metrics.paymentFinished(status, performance.now() - startedAt);
     return { status: 201, body };
+  }
+
+  /**
+   * Records the status (with the answer's `degraded`, so a recovered answer is the same) and, for
+   * PENDING_REVIEW, enqueues its reconciliation before the key is settled: a request that dies
+   * after the status change leaves the key pending, and recovery enqueues it again.
+   */
+  private async settle(
+    id: string,
+    status: PaymentStatus,
+    provider: ProviderName | null,
+    fraud: { score: number; mode: FraudMode },
+    degraded: string[],
+    fields: Record<string, string>,
+    reason: string,
+    guard: { ifAttempts?: readonly string[] } = {},
+  ): Promise<PaymentAnswer> {
+    // What this payment fell back on, and what the fleet reports degraded right now.
+    const fleet = this.d.degradation();
+    const all = [...new Set([...degraded, ...fleet.degraded])].sort();
+    await this.record(id, () => this.d.store.transition(id, status, { ...fields, degraded: JSON.stringify(all) }, reason, guard));
+    if (status === PaymentStatus.PENDING_REVIEW && provider !== null) await this.d.jobs.reconcile(id, provider);
+    return this.answer(id, status, provider, fraud, all, status === PaymentStatus.DECLINED ? reason : undefined, fleet.level);
+  }
+
+  private answer(id: string, status: PaymentStatus, provider: string | null, fraud: { score: number; mode: FraudMode }, degraded: string[], declineReason: string | undefined, level = this.d.degradation().level): PaymentAnswer {
+    const body: PaymentAnswer = { id, status, provider, fraud, degraded, degradation: level };
+    if (declineReason !== undefined) body.declineReason = declineReason;
+    return body;
   }
 
   /** Nothing was charged and the client may try again: FAILED, the key given back, 503. */
@@ -147,6 +344,25 @@ export class PaymentFlow {
   private async record(id: string, change: () => Promise<{ auditId: string }>): Promise<void> {
     const { auditId } = await change();
     await this.d.jobs.exportAudit(id, auditId);
+  }
+}
+
+const isProvider = (name: string): name is ProviderName => (PROVIDERS as readonly string[]).includes(name);
+
+/** The fraud result a record holds (set with the first provider attempt or the final status). */
+function fraudOf(f: Record<string, string>): { score: number; mode: FraudMode } {
+  const score = Number(f.fraudScore);
+  return { score: Number.isFinite(score) ? score : 0, mode: f.fraudMode === 'service' ? 'service' : 'rules' };
+}
+
+/** The `degraded` list a record holds, or none. */
+function recordedDegraded(f: Record<string, string>): string[] {
+  if (f.degraded === undefined) return [];
+  try {
+    const parsed: unknown = JSON.parse(f.degraded);
+    return Array.isArray(parsed) ? parsed.filter((d): d is string => typeof d === 'string') : [];
+  } catch {
+    return [];
   }
 }
 

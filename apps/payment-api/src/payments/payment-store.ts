@@ -19,6 +19,47 @@ export class PaymentTransitionError extends Error {
   }
 }
 
+/**
+ * A guarded change (`ifAttempts`) found other provider attempts than expected: a charge was
+ * started meanwhile, so the caller must look at the payment again.
+ */
+export class PaymentAttemptsChangedError extends Error {
+  readonly code = 'PAYMENT_ATTEMPTS_CHANGED';
+
+  constructor(
+    readonly paymentId: string,
+    readonly attempts: string[],
+  ) {
+    super(`payment ${paymentId} has other provider attempts than expected (${attempts.join(', ') || 'none'})`);
+    this.name = 'PaymentAttemptsChangedError';
+  }
+}
+
+/** A provider attempt was refused: the payment is no longer RECEIVED (or does not exist); nothing may be sent. */
+export class AttemptRefusedError extends Error {
+  readonly code = 'ATTEMPT_REFUSED';
+
+  constructor(
+    readonly paymentId: string,
+    readonly provider: string,
+    readonly status: string | undefined,
+  ) {
+    super(status === undefined ? `payment ${paymentId} does not exist: ${provider} is not asked to charge it` : `payment ${paymentId} is ${status}: ${provider} is not asked to charge it`);
+    this.name = 'AttemptRefusedError';
+  }
+}
+
+/** Whether the record tracks provider attempts (written by a release that records them). */
+export function attemptsTracked(fields: Record<string, string>): boolean {
+  return fields.attempts !== undefined;
+}
+
+/** The providers a payment record says were asked to charge it, in order (record-attempt-1.lua). */
+export function attemptsOf(fields: Record<string, string>): string[] {
+  const raw = fields.attempts;
+  return raw === undefined || raw === '' ? [] : raw.split(',');
+}
+
 /** A recorded change: the audit entry it wrote, for the audit export. */
 export interface RecordedChange {
   auditId: string;
@@ -37,6 +78,7 @@ export interface StoredPayment {
 export class PaymentStore {
   private readonly createScript: ScriptCall;
   private readonly transitionScript: ScriptCall;
+  private readonly attemptScript: ScriptCall;
 
   constructor(
     private readonly redis: Redis,
@@ -44,20 +86,47 @@ export class PaymentStore {
   ) {
     this.createScript = defineScript(redis, { file: 'create-payment-3.lua', dir: LUA });
     this.transitionScript = defineScript(redis, { file: 'transition-payment-3.lua', dir: LUA });
+    this.attemptScript = defineScript(redis, { file: 'record-attempt-1.lua', dir: LUA });
   }
 
+  /**
+   * Records a new RECEIVED payment. It starts with `attempts` empty: a RECEIVED record without the
+   * field was written before attempts were recorded (see attemptsTracked()).
+   */
   async create(id: string, fields: Record<string, string>): Promise<RecordedChange> {
-    const reply = await this.createScript(paymentKeys(this.prefix, id), [JSON.stringify(fields), 'payment.received']);
+    const reply = await this.createScript(paymentKeys(this.prefix, id), [JSON.stringify({ attempts: '', ...fields }), 'payment.received']);
     if (reply === -1) throw new PaymentTransitionError(id, 'RECEIVED', 'RECEIVED');
     return { auditId: String(reply), from: '' };
   }
 
-  async transition(id: string, to: PaymentStatus, fields: Record<string, string>, reason: string): Promise<RecordedChange> {
-    const reply = await this.transitionScript(paymentKeys(this.prefix, id), [to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`]);
+  /**
+   * Moves the payment to `to` with its history and audit entry. With `ifAttempts`, only if its
+   * provider attempts are exactly those (else PaymentAttemptsChangedError): no charge started
+   * since the caller looked.
+   */
+  async transition(id: string, to: PaymentStatus, fields: Record<string, string>, reason: string, guard: { ifAttempts?: readonly string[] } = {}): Promise<RecordedChange> {
+    const args = [to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`];
+    if (guard.ifAttempts !== undefined) args.push(guard.ifAttempts.join(','));
+    const reply = await this.transitionScript(paymentKeys(this.prefix, id), args);
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to transition-payment: ${JSON.stringify(reply)}`);
     if (reply[0] === -2) throw new PaymentTransitionError(id, undefined, to);
     if (reply[0] === -1) throw new PaymentTransitionError(id, String(reply[1]), to);
+    if (reply[0] === -3) throw new PaymentAttemptsChangedError(id, attemptsOf({ attempts: String(reply[1] ?? '') }));
     return { auditId: String(reply[0]), from: String(reply[1]) };
+  }
+
+  /**
+   * Records that `provider` is about to be asked to charge the payment (before the request is
+   * sent), with `fields` to keep alongside. Throws AttemptRefusedError when the payment is not
+   * RECEIVED: then nothing may be sent. Returns every attempt so far.
+   */
+  async recordAttempt(id: string, provider: string, fields: Record<string, string> = {}): Promise<string[]> {
+    const [paymentKey] = paymentKeys(this.prefix, id);
+    const reply = await this.attemptScript([paymentKey], [provider, JSON.stringify(fields)]);
+    if (!Array.isArray(reply)) throw new Error(`unexpected reply to record-attempt: ${JSON.stringify(reply)}`);
+    if (reply[0] === -2) throw new AttemptRefusedError(id, provider, undefined);
+    if (reply[0] === -1) throw new AttemptRefusedError(id, provider, String(reply[1]));
+    return attemptsOf({ attempts: String(reply[1]) });
   }
 
   async get(id: string): Promise<StoredPayment | undefined> {

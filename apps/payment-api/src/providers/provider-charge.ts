@@ -18,6 +18,14 @@ export interface ChargeRequest {
   token: string;
 }
 
+/**
+ * Awaited before a provider is asked to charge (before its policy chain runs, so before every send
+ * to it, retries included). If it throws, that provider is not called and charge() throws that
+ * error: nothing more is sent. It may be called for a provider whose breaker or bulkhead then
+ * refuses the call (nothing sent): it marks a charge that may be sent, not one that was.
+ */
+export type OnAttempt = (provider: ProviderName) => Promise<void>;
+
 /** When no breaker says better, how long a client should wait before trying again. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
@@ -35,10 +43,12 @@ export class ProviderCharge {
     private readonly chains: Record<ProviderName, Policy>,
   ) {}
 
-  async charge(request: ChargeRequest, signal: AbortSignal): Promise<ChargeOutcome> {
+  async charge(request: ChargeRequest, signal: AbortSignal, onAttempt?: OnAttempt): Promise<ChargeOutcome> {
     const skipped: ProviderName[] = [];
     let retryAfterMs = Number.POSITIVE_INFINITY;
     for (const provider of PROVIDERS) {
+      // Outside the try: a failing hook is not the provider's failure (no fallback, nothing sent).
+      if (onAttempt !== undefined) await onAttempt(provider);
       try {
         const answer = await this.chains[provider].execute((s) => this.send(provider, request, s), signal);
         return answer.status === 'CHARGED' ? { kind: 'charged', provider, chargeId: answer.chargeId, skipped } : { kind: 'declined', provider, skipped };

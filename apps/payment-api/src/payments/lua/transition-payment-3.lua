@@ -12,9 +12,11 @@
   ARGV[2] fields to set with it, a JSON object of strings (provider, fraud score, ...)
   ARGV[3] reason (free text, kept in history and audit)
   ARGV[4] audit entry type
+  ARGV[5] optional: the move happens only if the payment's provider attempts (record-attempt-1.lua)
+          are exactly these (comma-separated; '' = none), i.e. no charge was started meanwhile
 
   Returns { audit entry id, previous status }; { -1, current status } when the move is not
-  allowed; { -2 } when there is no such payment
+  allowed; { -2 } when there is no such payment; { -3, attempts } when ARGV[5] does not match
 ]]
 local rcall = redis.call
 
@@ -25,6 +27,10 @@ local allowed = {
 local from = rcall('HGET', KEYS[1], 'status')
 if not from then return { -2 } end
 if not (allowed[from] and allowed[from][ARGV[1]]) then return { -1, from } end
+if ARGV[5] then
+  local attempts = rcall('HGET', KEYS[1], 'attempts') or ''
+  if attempts ~= ARGV[5] then return { -3, attempts } end
+end
 
 local t = rcall('TIME')
 local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))

@@ -1,0 +1,13 @@
+import { loadAppConfig } from './app-config';
+
+describe('PAYMENT_LEASE_MS', () => {
+  it('defaults to twice the payment deadline', () => {
+    expect(loadAppConfig({}).paymentLeaseMs).toBe(16_000);
+    expect(loadAppConfig({ PAYMENT_DEADLINE_MS: '3000' }).paymentLeaseMs).toBe(6_000);
+  });
+
+  it('can be set, and a bad value stops start-up naming it', () => {
+    expect(loadAppConfig({ PAYMENT_LEASE_MS: '20000' }).paymentLeaseMs).toBe(20_000);
+    expect(() => loadAppConfig({ PAYMENT_LEASE_MS: 'soon' })).toThrow(/PAYMENT_LEASE_MS/);
+  });
+});

@@ -1,0 +1,59 @@
+import type { Policy } from '@breakwater/resilience';
+import { NEVER_ABORTED } from '@breakwater/resilience';
+import type { ProviderName } from '../config/downstream-config';
+import type { HttpAnswer, HttpClient } from '../downstreams/http-client';
+import { ProviderCharge } from './provider-charge';
+
+const passThrough: Policy = { execute: (call, signal) => call(signal ?? NEVER_ABORTED) };
+const chains: Record<ProviderName, Policy> = { 'provider-a': passThrough, 'provider-b': passThrough, 'provider-c': passThrough };
+const REQUEST = { paymentId: 'p-1', amount: 100, currency: 'EUR', token: 'tok_visa' };
+
+const answer = (status: number, json: unknown): HttpAnswer => ({ status, json, text: JSON.stringify(json) });
+
+/** An HttpClient answering each path from `answers`; every send is logged in `events`. */
+function fakeHttp(answers: Record<string, HttpAnswer | Error>, events: string[]): HttpClient {
+  return {
+    send: async (_method: string, path: string) => {
+      events.push(`send ${path}`);
+      const a = answers[path];
+      if (a instanceof Error) throw a;
+      if (a === undefined) throw new Error(`no answer for ${path}`);
+      return a;
+    },
+  } as unknown as HttpClient;
+}
+
+describe('ProviderCharge onAttempt', () => {
+  it('is awaited before each provider is asked, in order, and only for the providers asked', async () => {
+    const events: string[] = [];
+    const http = fakeHttp({ '/providers/a/charges': answer(503, { processed: false }), '/providers/b/charges': answer(201, { status: 'CHARGED', chargeId: 'ch_1' }) }, events);
+    const outcome = await new ProviderCharge(http, chains).charge(REQUEST, NEVER_ABORTED, async (p) => {
+      await Promise.resolve();
+      events.push(`attempt ${p}`);
+    });
+    expect(outcome).toEqual({ kind: 'charged', provider: 'provider-b', chargeId: 'ch_1', skipped: ['provider-a'] });
+    expect(events).toEqual(['attempt provider-a', 'send /providers/a/charges', 'attempt provider-b', 'send /providers/b/charges']);
+  });
+
+  it('when it throws, that provider is not asked, no other provider is tried, and charge() throws its error', async () => {
+    const events: string[] = [];
+    const http = fakeHttp({ '/providers/a/charges': answer(503, { processed: false }) }, events);
+    const failure = new Error('redis down');
+    const charging = new ProviderCharge(http, chains).charge(REQUEST, NEVER_ABORTED, async (p) => {
+      if (p === 'provider-b') throw failure;
+      events.push(`attempt ${p}`);
+    });
+    await expect(charging).rejects.toBe(failure);
+    expect(events).toEqual(['attempt provider-a', 'send /providers/a/charges']);
+  });
+
+  it('stops at an ambiguous failure: the last attempt is the provider to reconcile with', async () => {
+    const attempts: ProviderName[] = [];
+    const http = fakeHttp({ '/providers/a/charges': answer(502, 'bad gateway') }, []);
+    const outcome = await new ProviderCharge(http, chains).charge(REQUEST, NEVER_ABORTED, async (p) => {
+      attempts.push(p);
+    });
+    expect(outcome).toMatchObject({ kind: 'ambiguous', provider: 'provider-a' });
+    expect(attempts).toEqual(['provider-a']);
+  });
+});
