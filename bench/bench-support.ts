@@ -1,5 +1,6 @@
 // Small helpers for bench/breaker.bench.ts: statistics, Redis command counting, formatting.
 import type Redis from 'ioredis';
+import { createCoordinationRedis } from '@breakwater/redis-store';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -100,4 +101,17 @@ export async function concurrentNsPerCall(call: () => Promise<unknown>, n: numbe
     await Promise.all(batch);
   }
   return ((performance.now() - start) * 1e6) / (batches * width);
+}
+
+/** A coordination connection that has connected (a fleet made before that starts in local mode). */
+export async function connect(url: string, overrides: Parameters<typeof createCoordinationRedis>[1] = {}): Promise<Redis> {
+  const redis = createCoordinationRedis(url, overrides);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`could not connect to ${url}`)), 5_000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return redis;
 }

@@ -18,9 +18,9 @@ import type Redis from 'ioredis';
 import CircuitBreaker from 'opossum';
 import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import { BreakerOpenError, BreakerState, createLocalBreaker, type Breaker } from '@breakwater/resilience';
-import { createCoordinationRedis, createFleetBreakers, readScript, type FleetBreaker, type FleetBreakers } from '@breakwater/redis-store';
+import { createFleetBreakers, readScript, type FleetBreaker, type FleetBreakers } from '@breakwater/redis-store';
 import { startRedisServer, type RedisServerHandle } from '../test/support/redis-server';
-import { commandStats, concurrentNsPerCall, fmt, median, percentile, sequentialNsPerCall, sleep, statsDelta, sum, table, watchCommands } from './bench-support';
+import { commandStats, concurrentNsPerCall, connect, fmt, median, percentile, sequentialNsPerCall, sleep, statsDelta, sum, table, watchCommands } from './bench-support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_ID = randomUUID().slice(0, 8);
@@ -186,19 +186,6 @@ interface TripResult {
   rejectedAll: boolean;
   /** Some instance lost Redis (command timeout) during the trials: its numbers would be suspect. */
   localModeEntered: boolean;
-}
-
-/** A coordination connection that has connected (a fleet made before that starts in local mode). */
-async function connect(url: string, overrides: Parameters<typeof createCoordinationRedis>[1] = {}): Promise<Redis> {
-  const redis = createCoordinationRedis(url, overrides);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`could not connect to ${url}`)), 5_000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  return redis;
 }
 
 /** Resolves once the fleet decides with Redis (not locally). */

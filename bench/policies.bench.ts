@@ -22,7 +22,6 @@ import { randomUUID } from 'node:crypto';
 import { arch, cpus, loadavg, platform, release } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type Redis from 'ioredis';
 import {
   ConsecutiveBreaker,
   ExponentialBackoff,
@@ -35,8 +34,8 @@ import {
   wrap as cWrap,
 } from 'cockatiel';
 import { BreakerState, bulkhead, createLocalBreaker, retry, timeout, wrap, type Policy } from '@breakwater/resilience';
-import { createCoordinationRedis, createFleetBreakers, type FleetBreakers } from '@breakwater/redis-store';
-import { concurrentNsPerCall, fmt, median, sequentialNsPerCall, sleep, table } from './bench-support';
+import { createFleetBreakers, type FleetBreakers } from '@breakwater/redis-store';
+import { concurrentNsPerCall, connect, fmt, median, sequentialNsPerCall, sleep, table } from './bench-support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_ID = randomUUID().slice(0, 8);
@@ -110,19 +109,6 @@ async function measure(subjects: readonly Subject[]): Promise<Result[]> {
   }
   process.stdout.write('\n');
   return results;
-}
-
-/** A coordination connection that has connected (a fleet made before that starts in local mode). */
-async function connect(url: string, overrides: Parameters<typeof createCoordinationRedis>[1] = {}): Promise<Redis> {
-  const redis = createCoordinationRedis(url, overrides);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`could not connect to ${url}`)), 5_000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  return redis;
 }
 
 /** Resolves once the fleet decides with Redis (not locally). */
