@@ -24,6 +24,6 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     }
     if (!(error instanceof RedisUnavailableError)) this.log.error((error as Error)?.stack ?? String(error));
-    reply.status(503).header('retry-after', '1').send({ error: 'UNAVAILABLE', message: 'the payment could not be recorded; retry with the same Idempotency-Key' });
+    reply.status(503).header('retry-after', '1').send({ error: 'UNAVAILABLE', message: 'the request could not be completed (Redis unreachable?); retry it (a payment with the same Idempotency-Key)' });
   }
 }

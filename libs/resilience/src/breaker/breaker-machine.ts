@@ -64,10 +64,11 @@ export class BreakerMachine {
         return Admission.REJECT;
       case BreakerState.OPEN:
         if (now < this.openUntil) return Admission.REJECT;
-        this.moveTo(BreakerState.HALF_OPEN, 'open-interval-elapsed');
+        // Set before announcing, so listeners that read the breaker see the new episode.
         this.halfOpenSince = now;
         this.permitsIssued = 0;
         this.probeSuccesses = 0;
+        this.moveTo(BreakerState.HALF_OPEN, 'open-interval-elapsed');
         return this.issuePermit(now);
       case BreakerState.HALF_OPEN:
         return this.issuePermit(now);
