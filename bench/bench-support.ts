@@ -115,3 +115,20 @@ export async function connect(url: string, overrides: Parameters<typeof createCo
   });
   return redis;
 }
+
+/** Deletes every key under `prefix` (the run's own), and says how many there were. */
+export async function deleteKeys(prefix: string, url: string): Promise<number> {
+  const redis = await connect(url, { commandTimeout: 5_000 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}

@@ -20,7 +20,7 @@ import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import { BreakerOpenError, BreakerState, createLocalBreaker, type Breaker } from '@breakwater/resilience';
 import { createFleetBreakers, readScript, type FleetBreaker, type FleetBreakers } from '@breakwater/redis-store';
 import { startRedisServer, type RedisServerHandle } from '../test/support/redis-server';
-import { commandStats, concurrentNsPerCall, connect, fmt, median, percentile, sequentialNsPerCall, sleep, statsDelta, sum, table, watchCommands } from './bench-support';
+import { commandStats, concurrentNsPerCall, connect, deleteKeys, fmt, median, percentile, sequentialNsPerCall, sleep, statsDelta, sum, table, watchCommands } from './bench-support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_ID = randomUUID().slice(0, 8);
@@ -269,22 +269,6 @@ async function tripPropagation(): Promise<TripResult> {
 
 // ---------------------------------------------------------------------------------------------
 
-async function deleteOwnKeys(url: string): Promise<number> {
-  const redis = await connect(url, { commandTimeout: 5_000 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
 async function main(): Promise<void> {
   const startedAt = performance.now();
   console.log('Breakwater circuit breaker benchmark');
@@ -380,7 +364,7 @@ async function main(): Promise<void> {
   console.log(`every instance rejected a call with BreakerOpenError after each trip: ${trip.rejectedAll ? 'yes' : 'NO'}; an instance fell back to local mode: ${trip.localModeEntered ? 'YES' : 'no'}`);
   console.log('');
 
-  const deleted = await deleteOwnKeys(REDIS_URL);
+  const deleted = await deleteKeys(KEY_PREFIX, REDIS_URL);
   const ratio = fleetRow.conc / opo.conc;
   const p99 = percentile(fromFirst, 99);
   const maxRedis = Math.max(...rates.map((r) => r.clientSent));

@@ -35,7 +35,7 @@ import {
 } from 'cockatiel';
 import { BreakerState, bulkhead, createLocalBreaker, retry, timeout, wrap, type Policy } from '@breakwater/resilience';
 import { createFleetBreakers, type FleetBreakers } from '@breakwater/redis-store';
-import { concurrentNsPerCall, connect, fmt, median, sequentialNsPerCall, sleep, table } from './bench-support';
+import { concurrentNsPerCall, connect, deleteKeys, fmt, median, sequentialNsPerCall, sleep, table } from './bench-support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_ID = randomUUID().slice(0, 8);
@@ -121,22 +121,6 @@ async function fleetReady(fleet: FleetBreakers): Promise<void> {
   }
 }
 
-async function deleteOwnKeys(url: string): Promise<number> {
-  const redis = await connect(url, { commandTimeout: 5_000 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
 // Policies of each library, built once per subject so that no two subjects share state.
 const bw = {
   timeout: (): Policy => timeout('psp', TIMEOUT_MS),
@@ -218,7 +202,7 @@ async function main(): Promise<void> {
     await fleet.close();
     redis.disconnect();
   }
-  const deleted = await deleteOwnKeys(REDIS_URL);
+  const deleted = await deleteKeys(KEY_PREFIX, REDIS_URL);
 
   const rows = results.map((r) => ({ name: r.name, seq: median(r.sequential), conc: median(r.concurrent), min: Math.min(...r.concurrent), max: Math.max(...r.concurrent) }));
   const byName = new Map(rows.map((r) => [r.name, r]));

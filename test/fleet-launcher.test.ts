@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort } from './support/redis-server';
+import type { FleetReady } from '../scripts/fleet/launch-fleet';
 
 const ROOT = join(__dirname, '..');
 const READY_LINE = /^FLEET READY (\{.*\})$/m;
@@ -25,19 +26,10 @@ const PAYMENT = {
   notify: { email: 'a@b.c' },
 };
 
-interface FleetJson {
-  lb: string;
-  instances: string[];
-  redis: string;
-  sim: string;
-  pids: Record<string, number>;
-  dir: string;
-}
-
 interface RunningFleet {
   lbPort: number;
   child: ChildProcess;
-  json: FleetJson;
+  json: FleetReady;
   stdout: () => string;
   /** The npm process's exit code (null when killed by a signal). */
   exited: Promise<number | null>;
@@ -57,7 +49,7 @@ async function startFleet(): Promise<RunningFleet> {
   let stdout = '';
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const json = await new Promise<FleetJson>((resolve, reject) => {
+  const json = await new Promise<FleetReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no FLEET READY within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -65,7 +57,7 @@ async function startFleet(): Promise<RunningFleet> {
       const match = READY_LINE.exec(stdout);
       if (match === null) return;
       clearTimeout(timer);
-      resolve(JSON.parse(match[1] ?? '') as FleetJson);
+      resolve(JSON.parse(match[1] ?? '') as FleetReady);
     });
     child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_LIMIT)));
     void exited.then((code) => {
@@ -82,7 +74,7 @@ function portOf(url: string): number {
   return Number(new URL(url).port);
 }
 
-function portsOf(fleet: FleetJson): number[] {
+function portsOf(fleet: FleetReady): number[] {
   return [fleet.lb, fleet.sim, fleet.redis, ...fleet.instances].map(portOf);
 }
 

@@ -3,6 +3,7 @@
 // ready on its `FLEET READY {json}` line, stopped with SIGTERM to the whole group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { FleetReady } from '../../scripts/fleet/launch-fleet';
 
 const ROOT = join(__dirname, '..', '..');
 const READY_LINE = /^FLEET READY (\{.*\})$/m;
@@ -10,14 +11,8 @@ const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 30_000;
 const OUTPUT_LIMIT = 16_384;
 
-export interface FleetJson {
-  lb: string;
-  instances: string[];
-  redis: string;
-  sim: string;
-  pids: Record<string, number>;
-  dir: string;
-}
+/** The launcher's FLEET READY JSON. */
+export type FleetJson = FleetReady;
 
 export interface StopReport {
   /** The launcher's exit code; null when it was killed by a signal. */

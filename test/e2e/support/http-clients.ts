@@ -2,6 +2,7 @@
 // simulator's fault, ledger, stats and deliveries endpoints. Shapes are the contract's
 // (DESIGN.md section 4, docs/payment-gateway.md, apps/downstream-sim/README.md).
 import { randomUUID } from 'node:crypto';
+import type { QueueCounts } from '../../../apps/payment-api/src/jobs/bull-jobs';
 
 export type PaymentStatusName = 'RECEIVED' | 'AUTHORIZED' | 'DECLINED' | 'PENDING_REVIEW' | 'FAILED';
 export type ProviderName = 'provider-a' | 'provider-b' | 'provider-c';
@@ -74,15 +75,8 @@ export interface DegradationView {
   mode: string;
 }
 
-export interface QueueView {
-  name: string;
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  completed: number;
-  deadLetter: number;
-}
+/** One queue as GET /queues shows it. */
+export type QueueView = QueueCounts;
 
 export interface Reply<T> {
   status: number;

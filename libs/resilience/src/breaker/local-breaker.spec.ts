@@ -1,5 +1,6 @@
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
 import { TimeoutError } from '../errors/timeout.error';
+import { advance, clock } from '../../test-support/fake-time';
 import {
   BreakerOpenError,
   BreakerState,
@@ -9,7 +10,6 @@ import {
   type BreakerConfig,
   type CallRecorded,
   type CallRejected,
-  type Clock,
   type LocalBreaker,
   type LocalBreakerOptions,
   type StateChange,
@@ -17,10 +17,6 @@ import {
 
 // The breaker reads the fake timers' clock, so the breaker and its slow-call sweep agree on the
 // time: `advance(ms)` moves both, firing each sweep at its own instant, in order.
-const clock: Clock = { now: () => Date.now() };
-const advance = async (ms: number): Promise<void> => {
-  await jest.advanceTimersByTimeAsync(ms);
-};
 
 // Small numbers that read easily: ten calls make a verdict, one second is slow, and the open
 // interval goes 1 s, 2 s, 4 s, 8 s (capped), with no jitter unless a test asks for it.

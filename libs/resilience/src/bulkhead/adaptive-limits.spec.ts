@@ -1,13 +1,8 @@
-import type { Clock } from '../clock';
 import { InvalidConfigError } from '../errors/config.error';
 import { aimdLimit, AimdLimit, DEFAULT_AIMD_BACKOFF_RATIO, gradientLimit, GradientLimit, type AimdOptions, type GradientOptions } from './adaptive-limits';
 import { BulkheadPolicy } from './bulkhead-policy';
 import type { ConcurrencyLimit } from './concurrency-limit';
-
-const clock: Clock = { now: () => Date.now() };
-const advance = async (ms: number): Promise<void> => {
-  await jest.advanceTimersByTimeAsync(ms);
-};
+import { advance, clock } from '../../test-support/fake-time';
 
 /**
  * Keeps the bulkhead full for `rounds` rounds: each round starts as many calls as the limit

@@ -1,27 +1,8 @@
-import type { Clock } from '../clock';
 import { registerDeadline, withDeadline, type RequestDeadline } from '../deadline/deadline';
 import { BULKHEAD_REJECTED, BulkheadRejectedError, isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
 import { InvalidConfigError } from '../errors/config.error';
 import { bulkhead, BulkheadPolicy, DEFAULT_BULKHEAD_QUEUE_TIMEOUT_MS, type BulkheadOptions, type BulkheadRejected } from './bulkhead-policy';
-
-const clock: Clock = { now: () => Date.now() };
-const advance = async (ms: number): Promise<void> => {
-  await jest.advanceTimersByTimeAsync(ms);
-};
-
-interface Watched<T> {
-  settled: boolean;
-  value?: T;
-  error?: unknown;
-}
-function watch<T>(promise: Promise<T>): Watched<T> {
-  const w: Watched<T> = { settled: false };
-  promise.then(
-    (value) => Object.assign(w, { settled: true, value }),
-    (error: unknown) => Object.assign(w, { settled: true, error }),
-  );
-  return w;
-}
+import { advance, clock, watch } from '../../test-support/fake-time';
 
 /**
  * A downstream whose calls end when the test says: `started` lists the calls that reached it,

@@ -1,11 +1,6 @@
-import type { Clock } from '../clock';
 import { TimeoutError } from '../errors/timeout.error';
 import { deadlineOf, registerDeadline, remainingMs, withDeadline, type RequestDeadline } from './deadline';
-
-const clock: Clock = { now: () => Date.now() };
-const advance = async (ms: number): Promise<void> => {
-  await jest.advanceTimersByTimeAsync(ms);
-};
+import { advance, clock } from '../../test-support/fake-time';
 
 const deadlines: RequestDeadline[] = [];
 /** A request budget that the test disposes of afterwards. */

@@ -2,18 +2,13 @@ import type { ProtectedCall } from '../breaker/breaker';
 import { BreakerState } from '../breaker/breaker-state';
 import { createLocalBreaker, type LocalBreaker } from '../breaker/local-breaker';
 import { BulkheadPolicy } from '../bulkhead/bulkhead-policy';
-import type { Clock } from '../clock';
 import { BreakerOpenError } from '../errors/breaker-open.error';
 import { TimeoutError } from '../errors/timeout.error';
 import { FallbackPolicy } from '../fallback/fallback-policy';
 import { RetryPolicy, type RetryScheduled } from '../retry/retry-policy';
 import { TimeoutPolicy } from '../timeout/timeout-policy';
 import { NEVER_ABORTED, wrap, type Policy, type TypedPolicy } from './policy';
-
-const clock: Clock = { now: () => Date.now() };
-const advance = async (ms: number): Promise<void> => {
-  await jest.advanceTimersByTimeAsync(ms);
-};
+import { advance, clock } from '../../test-support/fake-time';
 
 /** A policy that writes down when the call enters and leaves it, and passes the signal on. */
 function recorder(name: string, log: string[], signals: AbortSignal[] = []): Policy {

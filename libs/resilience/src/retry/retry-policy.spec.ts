@@ -1,4 +1,3 @@
-import type { Clock } from '../clock';
 import { registerDeadline, withDeadline, type RequestDeadline } from '../deadline/deadline';
 import { BreakerOpenError } from '../errors/breaker-open.error';
 import { InvalidConfigError } from '../errors/config.error';
@@ -6,25 +5,7 @@ import { isRetryBudgetExhaustedError, RETRY_BUDGET_EXHAUSTED, RetryBudgetExhaust
 import { TimeoutError } from '../errors/timeout.error';
 import { LocalRetryBudget } from './retry-budget';
 import { retry, RetryPolicy, retryUnlessRefused, type RetryGivenUp, type RetryOptions, type RetryScheduled } from './retry-policy';
-
-const clock: Clock = { now: () => Date.now() };
-const advance = async (ms: number): Promise<void> => {
-  await jest.advanceTimersByTimeAsync(ms);
-};
-
-interface Watched<T> {
-  settled: boolean;
-  value?: T;
-  error?: unknown;
-}
-function watch<T>(promise: Promise<T>): Watched<T> {
-  const w: Watched<T> = { settled: false };
-  promise.then(
-    (value) => Object.assign(w, { settled: true, value }),
-    (error: unknown) => Object.assign(w, { settled: true, error }),
-  );
-  return w;
-}
+import { advance, clock, watch } from '../../test-support/fake-time';
 
 /**
  * An inventory service that fails its first `failures` calls (each with its own error, "503 #n")

@@ -1,28 +1,8 @@
-import type { Clock } from '../clock';
 import { deadlineOf, registerDeadline, withDeadline, type RequestDeadline } from '../deadline/deadline';
 import { InvalidConfigError } from '../errors/config.error';
 import { isTimeoutError, TimeoutError } from '../errors/timeout.error';
 import { timeout, TimeoutPolicy, type TimedOut } from './timeout-policy';
-
-const clock: Clock = { now: () => Date.now() };
-const advance = async (ms: number): Promise<void> => {
-  await jest.advanceTimersByTimeAsync(ms);
-};
-
-/** What became of a promise so far; watching it also keeps its rejection from going unhandled. */
-interface Watched<T> {
-  settled: boolean;
-  value?: T;
-  error?: unknown;
-}
-function watch<T>(promise: Promise<T>): Watched<T> {
-  const w: Watched<T> = { settled: false };
-  promise.then(
-    (value) => Object.assign(w, { settled: true, value }),
-    (error: unknown) => Object.assign(w, { settled: true, error }),
-  );
-  return w;
-}
+import { advance, clock, watch } from '../../test-support/fake-time';
 
 /** A downstream that answers after `ms` unless its signal aborts, which it obeys. */
 function obedientLedger(ms: number, log: string[]): (signal: AbortSignal) => Promise<string> {
