@@ -1,72 +1,72 @@
 #!/usr/bin/env bash
-# Brings Breakwater up on a fresh Debian machine with Node 20: installs redis-server and nginx
-# (the fleet launcher's load balancer, docs/fleet.md) when they are missing, installs the locked npm
-# dependencies, makes sure a Redis answers on 127.0.0.1:6379 (starting one without persistence if
-# none does).
+# Installs what Breakwater needs on a Debian machine with Node 20, then makes sure a Redis answers
+# on 127.0.0.1:6379 (the tests' shared Redis). Safe to run again: it skips what is already there.
+#   apt (root or sudo, only when something is missing): redis-server, nginx (the fleet's load
+#   balancer, docs/fleet.md), shellcheck (npm test checks every shell script with it)
+#   npm: the locked dependencies (npm ci), skipped when node_modules matches package-lock.json
+# `npm start` runs this first; CI (.ci/run) runs it on a fresh clone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 REDIS_PORT="${REDIS_PORT:-6379}"
 log() { printf '[setup] %s\n' "$*" >&2; }
+fail() {
+  log "$*"
+  exit 1
+}
+# shellcheck source=scripts/lib/apt-packages.sh
+. scripts/lib/apt-packages.sh
 
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  log "installing redis-server"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends redis-server >/dev/null
-fi
+node_ok() {
+  command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a===20&&b>=11||a>=22?0:1)'
+}
+node_ok || fail "Node.js 20.11 or newer (20.x or 22+) is needed and $(command -v node >/dev/null 2>&1 && node --version || echo 'none') was found: install it (https://nodejs.org or your distribution), then run this again"
+command -v npm >/dev/null 2>&1 || fail "npm is missing: it comes with Node.js; reinstall Node.js 20, then run this again"
 
-# nginx runs only as the fleet launcher's own foreground process (scripts/fleet.ts); the system
-# service must not start: port 80 is not ours to take. A policy-rc.d that answers 101 keeps the
-# package's postinst from starting it; if it started anyway (systemd), stop and disable it.
-nginx_present() { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }
-if ! nginx_present; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  nginx_pkg=""
-  for candidate in nginx-light nginx; do
-    if apt-cache policy "$candidate" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-      nginx_pkg="$candidate"
-      break
-    fi
-  done
-  if [ -z "$nginx_pkg" ]; then
-    log "no nginx package found (tried nginx-light, nginx); npm run fleet needs nginx"
-    exit 1
-  fi
-  log "installing $nginx_pkg (its system service stays stopped)"
-  policy=/usr/sbin/policy-rc.d
-  made_policy=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod +x "$policy"
-    made_policy=1
-  fi
-  apt-get install -y -qq --no-install-recommends "$nginx_pkg" >/dev/null
-  if [ "$made_policy" = 1 ]; then rm -f "$policy"; fi
+ensure_command redis-server "the tests' Redis and the fleet's own" redis-server || fail "setup stopped: redis-server could not be installed"
+ensure_command redis-cli "talking to Redis" redis-tools redis-server || fail "setup stopped: redis-cli could not be installed"
+nginx_was_present=0
+if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then nginx_was_present=1; fi
+ensure_command nginx "the fleet's load balancer (npm start, npm run fleet)" nginx-light nginx || fail "setup stopped: nginx could not be installed"
+if [ "$nginx_was_present" = 0 ]; then
+  # The package's own service must not run (port 80 is not ours): the fleet runs nginx itself.
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    systemctl disable --now nginx >/dev/null 2>&1 || true
+    as_root systemctl disable --now nginx >/dev/null 2>&1 || true
   else
-    service nginx stop >/dev/null 2>&1 || true
-    update-rc.d nginx disable >/dev/null 2>&1 || true
+    as_root service nginx stop >/dev/null 2>&1 || true
+    as_root update-rc.d nginx disable >/dev/null 2>&1 || true
   fi
 fi
+ensure_command shellcheck "npm test checks every shell script" shellcheck || fail "setup stopped: shellcheck could not be installed"
 
-log "npm ci"
-npm ci --no-audit --no-fund --loglevel=error </dev/null >&2
+# npm ci wipes and reinstalls node_modules; skip it when the lock file is what was installed.
+lock_stamp=node_modules/.breakwater-lock.sha256
+lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ -f "$lock_stamp" ] && [ "$(cat "$lock_stamp")" = "$lock_sum" ]; then
+  log "npm dependencies are up to date"
+else
+  log "npm ci"
+  if ! npm ci --no-audit --no-fund --loglevel=error </dev/null >&2; then
+    fail "npm ci failed: see npm's message above (no network to the npm registry? set npm's registry or proxy, then run this again)"
+  fi
+  printf '%s\n' "$lock_sum" >"$lock_stamp"
+fi
 
-redis_up() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || true)" = "PONG" ]; }
-if ! redis_up; then
-  log "starting redis-server on 127.0.0.1:$REDIS_PORT"
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no >&2
+redis_answer() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1 || true; }
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ "$(redis_answer)" != "PONG" ]; then
+  if port_in_use "$REDIS_PORT"; then
+    fail "port $REDIS_PORT is taken by a program that is not a Redis answering PING ($(redis_answer | head -n 1)): stop it, or run with REDIS_PORT=<another port> and REDIS_URL=redis://127.0.0.1:<that port>"
+  fi
+  log "starting redis-server on 127.0.0.1:$REDIS_PORT (no persistence: the tests' scratch Redis)"
+  redis_log="${TMPDIR:-/tmp}/breakwater-redis-$REDIS_PORT.log"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --logfile "$redis_log" >&2 ||
+    fail "redis-server would not start: see $redis_log"
   for _ in $(seq 1 100); do
-    redis_up && break
+    [ "$(redis_answer)" = "PONG" ] && break
     sleep 0.1
   done
-  if ! redis_up; then
-    log "redis-server did not answer on 127.0.0.1:$REDIS_PORT within 10 s"
-    exit 1
-  fi
+  [ "$(redis_answer)" = "PONG" ] || fail "redis-server did not answer on 127.0.0.1:$REDIS_PORT within 10 s; its log: $redis_log ($(tail -n 2 "$redis_log" 2>/dev/null | tr '\n' ' '))"
 fi
 
-log "ready: Redis at redis://127.0.0.1:$REDIS_PORT; run the tests with: npm test"
+log "ready: Redis at redis://127.0.0.1:$REDIS_PORT, nginx, shellcheck and the npm dependencies are installed"

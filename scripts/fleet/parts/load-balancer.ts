@@ -27,7 +27,7 @@ export class NginxNotFoundError extends Error {
   readonly code = 'FLEET_NGINX_NOT_FOUND';
 
   constructor() {
-    super('nginx not found (looked at $NGINX_BIN, the PATH and /usr/sbin/nginx): run scripts/setup.sh, or apt-get install nginx-light');
+    super('nginx not found (looked at $NGINX_BIN, the PATH and /usr/sbin/nginx): run bash scripts/setup.sh (it installs nginx-light)');
   }
 }
 

@@ -1,0 +1,142 @@
+// The install path of scripts/setup.sh, run for real against stand-in apt commands on the PATH:
+// package selection survives an apt-cache whose output is long enough that a reader stopping at
+// the first match would kill it with SIGPIPE (the bug that kept nginx from ever installing), the
+// one install function installs the package apt offers and says clearly why it cannot, and no
+// script reaches apt any other way.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const LIBRARY = join(ROOT, 'scripts', 'lib', 'apt-packages.sh');
+/** Far more than a pipe's 64 KiB buffer: the writer is still writing when a reader would stop. */
+const FILLER_LINES = 20_000;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let bin: string;
+
+beforeEach(() => {
+  bin = mkdtempSync(join(tmpdir(), 'bw-apt-'));
+});
+
+afterEach(() => {
+  rmSync(bin, { recursive: true, force: true });
+});
+
+function writeExecutable(name: string, body: string): void {
+  const path = join(bin, name);
+  writeFileSync(path, `#!/usr/bin/env bash\n${body}\n`);
+  chmodSync(path, 0o755);
+}
+
+/** An apt-cache that knows `candidates` (package -> version, or '(none)'), as Debian's prints it. */
+function standInAptCache(candidates: Record<string, string>): void {
+  const cases = Object.entries(candidates)
+    .map(([name, version]) => `  ${name}) printf '%s:\\n  Installed: (none)\\n  Candidate: %s\\n  Version table:\\n' ${name} '${version}' ;;`)
+    .join('\n');
+  writeExecutable(
+    'apt-cache',
+    `[ "$1" = policy ] || exit 64
+case "$2" in
+${cases}
+  *) exit 0 ;;
+esac
+for i in $(seq 1 ${FILLER_LINES}); do printf '     1.22.1-9+deb12u%s 500 http://deb.debian.org/debian bookworm/main amd64 Packages\\n' "$i"; done`,
+  );
+}
+
+/** An apt-get that logs its arguments and "installs" a package by putting its command on the PATH. */
+function standInAptGet(installs: Record<string, string>): void {
+  const cases = Object.entries(installs)
+    .map(([pkg, command]) => `      ${pkg}) printf '#!/bin/sh\\nexit 0\\n' >"${bin}/${command}"; chmod +x "${bin}/${command}" ;;`)
+    .join('\n');
+  writeExecutable(
+    'apt-get',
+    `printf '%s\\n' "$*" >>"${bin}/apt-get.log"
+[ "$1" = update ] && exit 0
+for arg in "$@"; do
+  case "$arg" in
+${cases}
+  esac
+done`,
+  );
+  // Whoever runs the test, root or not, goes through the same path.
+  writeExecutable('sudo', 'exec "$@"');
+}
+
+/** Runs `script` in bash with the library sourced, pipefail on, and only our stand-ins and the basics. */
+function runWithLibrary(script: string): Run {
+  const result = spawnSync('bash', ['-c', `set -euo pipefail\nlog() { printf '[setup] %s\\n' "$*" >&2; }\n. ${JSON.stringify(LIBRARY)}\n${script}`], {
+    encoding: 'utf8',
+    env: { PATH: `${bin}:/usr/bin:/bin`, APT_POLICY_RC_D: join(bin, 'policy-rc.d'), HOME: bin },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+it('picks the first package apt has a candidate for, even when apt-cache writes a long answer', () => {
+  standInAptCache({ 'nginx-light': '1.22.1-9+deb12u11', nginx: '1.22.1-9+deb12u11' });
+  const run = runWithLibrary('pick_apt_package nginx-light nginx');
+  expect(run).toMatchObject({ status: 0, stdout: 'nginx-light\n' });
+});
+
+it('skips a package with no candidate and fails when none has one', () => {
+  standInAptCache({ 'nginx-light': '(none)', nginx: '1.22.1-9+deb12u11' });
+  expect(runWithLibrary('pick_apt_package nginx-light nginx')).toMatchObject({ status: 0, stdout: 'nginx\n' });
+  expect(runWithLibrary('pick_apt_package nginx-light').status).toBe(1);
+  expect(runWithLibrary('pick_apt_package not-a-package').status).toBe(1);
+});
+
+it('installs the chosen package with its service kept from starting, then finds the command', () => {
+  standInAptCache({ 'bw-test-light': '1.0', 'bw-test': '1.0' });
+  standInAptGet({ 'bw-test-light': 'bw-test-cmd' });
+  const run = runWithLibrary('ensure_command bw-test-cmd "a test" bw-test-light bw-test');
+  expect(run.stderr).toContain('installing bw-test-light (a test)');
+  expect(run.status).toBe(0);
+  const calls = readFileSync(join(bin, 'apt-get.log'), 'utf8').trim().split('\n');
+  expect(calls).toEqual(['update -qq', 'install -y -qq --no-install-recommends bw-test-light']);
+  // The policy-rc.d made for the install is gone again.
+  expect(existsSync(join(bin, 'policy-rc.d'))).toBe(false);
+});
+
+it('does nothing when the command is already there', () => {
+  writeExecutable('bw-present', 'exit 0');
+  standInAptGet({});
+  expect(runWithLibrary('ensure_command bw-present "a test" bw-present').status).toBe(0);
+  expect(existsSync(join(bin, 'apt-get.log'))).toBe(false);
+});
+
+it('says why and what to do when it cannot install', () => {
+  // No apt-get at all: only our bin and a PATH without Debian's tools.
+  const noApt = spawnSync('/bin/bash', ['-c', `log() { printf '[setup] %s\\n' "$*" >&2; }\n. ${JSON.stringify(LIBRARY)}\nensure_command bw-missing "a test" bw-missing`], {
+    encoding: 'utf8',
+    env: { PATH: bin },
+  });
+  expect(noApt.status).toBe(1);
+  expect(noApt.stderr).toMatch(/bw-missing is missing \(a test\) and this machine has no apt-get: install one of \[bw-missing\]/);
+
+  standInAptCache({ 'bw-missing': '(none)' });
+  standInAptGet({});
+  const noCandidate = runWithLibrary('ensure_command bw-missing "a test" bw-missing');
+  expect(noCandidate.status).toBe(1);
+  expect(noCandidate.stderr).toMatch(/apt has no candidate for any of \[bw-missing\]/);
+
+  writeExecutable('apt-get', '[ "$1" = update ] && { echo "Temporary failure resolving deb.debian.org" >&2; exit 100; }; exit 0');
+  const offline = runWithLibrary('ensure_command bw-missing "a test" bw-missing');
+  expect(offline.status).toBe(1);
+  expect(offline.stderr).toMatch(/apt-get update failed: the package mirror could not be reached/);
+  expect(offline.stderr).toContain('Temporary failure resolving deb.debian.org');
+});
+
+it('every apt install in the project goes through ensure_command', () => {
+  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file !== '' && !file.startsWith('test/') && file !== 'scripts/lib/apt-packages.sh' && !file.endsWith('.md') && existsSync(join(ROOT, file)));
+  const offenders = files.filter((file) => /apt-get\s+install|apt-cache\s+policy/.test(readFileSync(join(ROOT, file), 'utf8')));
+  expect(offenders).toEqual([]);
+});
