@@ -1,4 +1,4 @@
-// The fleet launcher (DESIGN.md section 4, docs/fleet.md):
+// The fleet launcher (architecture.md section 4, docs/fleet.md):
 //   npm run fleet -- [--instances N] [--port P] [--redis-url URL] [--admin-token T] [--key-prefix P] [--dir D]
 // Starts redis-server, the downstream simulator, N payment-api instances and nginx on 127.0.0.1,
 // prints one line `FLEET READY {json}` on stdout when all are healthy, and on SIGINT or SIGTERM

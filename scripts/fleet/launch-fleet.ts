@@ -10,7 +10,7 @@ import { startSimulator } from './parts/simulator';
 import { PortAllocator } from './ports';
 import { describeExit, type ManagedProcess, type Supervisor } from './supervisor';
 
-/** The contract's JSON (DESIGN.md section 4), then what this launcher adds. */
+/** The contract's JSON (architecture.md section 4), then what this launcher adds. */
 export interface FleetReady {
   lb: string;
   instances: string[];

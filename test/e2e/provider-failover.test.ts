@@ -53,7 +53,7 @@ describe('provider failover in a fleet of three instances', () => {
         intervalMs: 100,
         description: 'provider-a OPEN on every instance',
       });
-      // DESIGN.md section 7: the fleet sends about minimumCalls + N calls to a dead downstream, not N x minimumCalls.
+      // architecture.md section 7: the fleet sends about minimumCalls + N calls to a dead downstream, not N x minimumCalls.
       const sentWhileDown = (await sim.requests('provider-a')) - before;
       expect(sentWhileDown).toBeGreaterThan(0);
       expect(sentWhileDown).toBeLessThanOrEqual(MINIMUM_CALLS + INSTANCES * PROVIDER_ATTEMPTS);

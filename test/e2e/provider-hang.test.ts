@@ -71,7 +71,7 @@ describe('provider-a hangs', () => {
         { timeoutMs: 45_000, intervalMs: 250, description: `all ${pending.length} PENDING_REVIEW payments settled` },
       );
       const settleMs = performance.now() - healedAt;
-      // DESIGN.md section 7: after a downstream heals, the fleet is CLOSED within 10 s (the reconcile
+      // architecture.md section 7: after a downstream heals, the fleet is CLOSED within 10 s (the reconcile
       // queries were its probes); new payments go to provider-a again.
       await waitFor(async () => (await Promise.all(stack.urls.map((u) => breakerState(u, 'provider-a')))).every((st) => st === 'CLOSED'), {
         timeoutMs: Math.max(0, HEALED_CLOSED_MS - (performance.now() - healedAt)),

@@ -1,5 +1,5 @@
 // The downstreams the simulator plays. They carry the names of the payment gateway's breakers
-// (DESIGN.md "Names"), so a fault set on `provider-a` here trips the breaker called `provider-a`.
+// (architecture.md "Names"), so a fault set on `provider-a` here trips the breaker called `provider-a`.
 
 export const PROVIDER_NAMES = ['provider-a', 'provider-b', 'provider-c'] as const;
 export const NOTIFY_NAMES = ['notify-email', 'notify-sms', 'notify-push'] as const;

@@ -1,4 +1,4 @@
-// A private redis-server for the fleet, configured as deploy/redis/redis.conf (DESIGN.md
+// A private redis-server for the fleet, configured as deploy/redis/redis.conf (architecture.md
 // section 3): AOF with appendfsync everysec, no RDB snapshots, noeviction (BullMQ needs it).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';

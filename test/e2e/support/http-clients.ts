@@ -1,6 +1,6 @@
 // Plain-fetch clients for the end-to-end scenarios: the payment API of one instance, and the
 // simulator's fault, ledger, stats and deliveries endpoints. Shapes are the contract's
-// (DESIGN.md section 4, docs/payment-gateway.md, apps/downstream-sim/README.md).
+// (architecture.md section 4, docs/payment-gateway.md, apps/downstream-sim/README.md).
 import { randomUUID } from 'node:crypto';
 import type { QueueCounts } from '../../../apps/payment-api/src/jobs/bull-jobs';
 

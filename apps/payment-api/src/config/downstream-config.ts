@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BREAKER_CONFIG, InvalidConfigError, type BreakerConfig, type JitterKind } from '@breakwater/resilience';
 
-/** The downstreams of the payment gateway (DESIGN.md "Names"). */
+/** The downstreams of the payment gateway (architecture.md "Names"). */
 export const DOWNSTREAMS = ['provider-a', 'provider-b', 'provider-c', 'inventory', 'fraud', 'notify-email', 'notify-sms', 'notify-push'] as const;
 export type DownstreamName = (typeof DOWNSTREAMS)[number];
 export const PROVIDERS = ['provider-a', 'provider-b', 'provider-c'] as const satisfies readonly DownstreamName[];

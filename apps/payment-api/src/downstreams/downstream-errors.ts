@@ -32,7 +32,7 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND
 
 /**
  * Whether the downstream certainly did not act on the request: only then may a payment go to
- * another provider (DESIGN.md section 3). Timeouts after the request was sent, resets and
+ * another provider (architecture.md section 3). Timeouts after the request was sent, resets and
  * unexpected answers are ambiguous.
  */
 export function certainlyNotProcessed(error: unknown): boolean {

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { createCoordinationRedis } from '@breakwater/redis-store';
 
 /**
- * The instance's Redis connections, one configuration per job (DESIGN.md section 6):
+ * The instance's Redis connections, one configuration per job (architecture.md section 6):
  * - coordination: breakers, budgets, cache; fails fast, never queues, never resends.
  * - data: payments, idempotency keys, audit; fails fast too, so that a Redis outage turns into a
  *   quick 503 rather than a request waiting a minute.

@@ -60,7 +60,7 @@ export const CLOSE_GRACE_MS = 5_000;
 export const QUEUE_COUNTS_TIMEOUT_MS = 2_000;
 
 /**
- * The gateway's BullMQ queues and workers (DESIGN.md section 3): notifications per channel, the
+ * The gateway's BullMQ queues and workers (architecture.md section 3): notifications per channel, the
  * audit export, reconciliation of ambiguous charges; each with a dead-letter queue. One worker
  * per queue, with the concurrency of the queue table: the asynchronous bulkheads.
  */

@@ -10,7 +10,7 @@ export interface NotificationRequest {
 }
 
 /**
- * The asynchronous work a payment hands off (DESIGN.md section 3): notifications, reconciliation
+ * The asynchronous work a payment hands off (architecture.md section 3): notifications, reconciliation
  * of ambiguous charges, and the audit export. Implemented on BullMQ queues.
  */
 export abstract class JobScheduler {

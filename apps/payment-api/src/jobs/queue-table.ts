@@ -1,5 +1,5 @@
 /**
- * The queues of the payment gateway (DESIGN.md "Names"), one table: each queue is an asynchronous
+ * The queues of the payment gateway (architecture.md "Names"), one table: each queue is an asynchronous
  * bulkhead with its own worker concurrency, retry attempts and backoff. Every queue has a
  * dead-letter queue `<queue>-dead-letter` where jobs land once their attempts are exhausted.
  */

@@ -21,7 +21,7 @@ const OUTCOMES: Record<'CHARGED' | 'DECLINED' | 'NOT_FOUND', { status: Settled; 
 };
 
 /**
- * Settles a PENDING_REVIEW payment with the one provider that may have charged it (DESIGN.md
+ * Settles a PENDING_REVIEW payment with the one provider that may have charged it (architecture.md
  * section 3): its record says CHARGED, DECLINED, or that it never saw the charge. A provider
  * that cannot answer throws and the job retries with backoff. A payment that is no longer
  * PENDING_REVIEW was settled already: if by this job (a run that died after the transition),

@@ -66,7 +66,7 @@ interface Run {
 }
 
 /**
- * POST /payments, step by step (DESIGN.md section 3): the idempotency key, the fraud score, the
+ * POST /payments, step by step (architecture.md section 3): the idempotency key, the fraud score, the
  * stock, the charge, then the record, notifications and audit export. Each status change is
  * recorded with its history and audit entry in one script before the next step.
  *

@@ -1,4 +1,4 @@
-/** A payment's state machine (DESIGN.md section 3). */
+/** A payment's state machine (architecture.md section 3). */
 export const PaymentStatus = {
   RECEIVED: 'RECEIVED',
   AUTHORIZED: 'AUTHORIZED',
