@@ -1,6 +1,7 @@
 // The downstream simulator as a process, as the fleet launcher runs it: it prints one READY line
 // with its URL, takes a free port when the default one is taken, refuses a taken port it was told
-// to use, and exits 0 on SIGTERM.
+// to use, and exits 0 on SIGTERM, whether the signal reaches the whole group (Ctrl-C, a launcher
+// killing its group) or only the npm process (a supervisor that knows one pid).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
@@ -47,6 +48,33 @@ async function stopGroup(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
+/** SIGTERM to the npm process alone, as a supervisor holding only its pid would send. */
+async function stopLeader(child: ChildProcess): Promise<number | null> {
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  if (child.exitCode === null) child.kill('SIGTERM');
+  const [code] = await exited;
+  return code;
+}
+
+/** Whether anything still answers at `url` (connection refused means nothing listens). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Best-effort cleanup of whatever a failed test left in the group. */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // the group is already gone
+  }
+}
+
 function listenOn(port: number): Promise<Server | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -62,6 +90,26 @@ it('`npm run sim -- --port 0` prints the READY line and serves', async () => {
     expect((await fetch(`${sim.url}/health`)).status).toBe(200);
   } finally {
     await stopGroup(sim.child);
+  }
+});
+
+it('`npm run sim` exits 0 on a SIGTERM to its process group', async () => {
+  const sim = await startSim('npm', ['run', 'sim', '--', '--port', '0']);
+  try {
+    expect(await stopGroup(sim.child)).toBe(0);
+    expect(await answers(sim.url)).toBe(false);
+  } finally {
+    killGroup(sim.child);
+  }
+});
+
+it('`npm run sim` exits 0 on a SIGTERM to the npm process alone, and the simulator stops with it', async () => {
+  const sim = await startSim('npm', ['run', 'sim', '--', '--port', '0']);
+  try {
+    expect(await stopLeader(sim.child)).toBe(0);
+    expect(await answers(sim.url)).toBe(false);
+  } finally {
+    killGroup(sim.child);
   }
 });
 
