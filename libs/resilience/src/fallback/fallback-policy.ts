@@ -1,6 +1,6 @@
 import type { ProtectedCall } from '../breaker/breaker';
 import { EventEmitter } from '../events/event';
-import { NEVER_ABORTED, type TypedPolicy } from '../policy/policy';
+import { NEVER_ABORTED, type AnsweringPolicy } from '../policy/policy';
 
 export interface FallbackUsed {
   policy: string;
@@ -12,19 +12,20 @@ export type FallbackHandler<R> = (error: unknown, signal: AbortSignal | undefine
 
 /**
  * Answers with `handler` when the chain inside fails with an error that `handles` accepts
- * (every error by default). The original error is the handler's first argument.
+ * (every error by default). The original error is the handler's first argument. A call returning
+ * `T` gives `T | R`: the handler's answer need not be of the call's type.
  */
-export class FallbackPolicy<R> implements TypedPolicy<R> {
+export class FallbackPolicy<R> implements AnsweringPolicy<R> {
   private readonly used = new EventEmitter<FallbackUsed>();
   readonly onFallback = this.used.event;
 
   constructor(
     readonly name: string,
-    private readonly handler: FallbackHandler<R>,
+    readonly handler: FallbackHandler<R>,
     private readonly handles: (error: unknown) => boolean = () => true,
   ) {}
 
-  async execute(call: ProtectedCall<R>, signal?: AbortSignal): Promise<R> {
+  async execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T | R> {
     try {
       return await call(signal ?? NEVER_ABORTED);
     } catch (error) {

@@ -4,11 +4,15 @@ import { createLocalBreaker, type LocalBreaker } from '../breaker/local-breaker'
 import { BulkheadPolicy } from '../bulkhead/bulkhead-policy';
 import { BreakerOpenError } from '../errors/breaker-open.error';
 import { TimeoutError } from '../errors/timeout.error';
-import { FallbackPolicy } from '../fallback/fallback-policy';
-import { RetryPolicy, type RetryScheduled } from '../retry/retry-policy';
+import { fallback, FallbackPolicy } from '../fallback/fallback-policy';
+import { retry, RetryPolicy, type RetryScheduled } from '../retry/retry-policy';
 import { TimeoutPolicy } from '../timeout/timeout-policy';
-import { NEVER_ABORTED, wrap, type Policy, type TypedPolicy } from './policy';
+import { NEVER_ABORTED, wrap, type AnsweringChain, type Policy, type TypedPolicy } from './policy';
 import { advance, clock } from '../../test-support/fake-time';
+
+// True only when A and B are the same type: a plain `extends` would also accept `any` or a wider type.
+type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+const sameType = <A, B>(proof: Equals<A, B>): Equals<A, B> => proof;
 
 /** A policy that writes down when the call enters and leaves it, and passes the signal on. */
 function recorder(name: string, log: string[], signals: AbortSignal[] = []): Policy {
@@ -222,6 +226,83 @@ describe('wrap', () => {
       expect(attempts).toBe(4);
       expect(fallbackErrors).toHaveLength(3);
       expect(fallbackErrors[2]).toBeInstanceOf(BreakerOpenError);
+    });
+  });
+
+  // These are checked by `npm run typecheck` as much as by jest: a chain typed by its fallback
+  // alone (as wrap once was) does not compile here.
+  describe('types the answer as the call’s own type, widened by what a fallback answers', () => {
+    interface Charge {
+      id: string;
+      status: 'AUTHORIZED' | 'DECLINED';
+    }
+    const PENDING = { status: 'PENDING_REVIEW' } as const;
+    const authorised: Charge = { id: 'ch_1', status: 'AUTHORIZED' };
+
+    function chargeChain() {
+      const breaker = createLocalBreaker('provider-a', {}, { clock });
+      breakers.push(breaker);
+      return wrap(
+        fallback('charge', () => PENDING),
+        retry('provider-a', { maxAttempts: 1, clock }),
+        breaker,
+        new BulkheadPolicy('provider-a', { maxConcurrent: 5, clock }),
+        new TimeoutPolicy('provider-a', 1_000, clock),
+      );
+    }
+
+    it('a call returning Charge under a fallback answering PENDING gives Charge | typeof PENDING', async () => {
+      const chain = chargeChain();
+
+      const charged = await chain.execute(async (): Promise<Charge> => authorised);
+      const fellBack = await chain.execute(async (): Promise<Charge> => {
+        throw new Error('provider-a: 503');
+      });
+
+      expect(sameType<typeof charged, Charge | typeof PENDING>(true)).toBe(true);
+      // @ts-expect-error: the answer may be PENDING, so it is not a Charge until narrowed.
+      const notNarrowed: Charge = fellBack;
+      expect(notNarrowed).toBe(PENDING);
+      expect(charged).toBe(authorised);
+      expect(fellBack).toBe(PENDING);
+      expect(fellBack.status === 'PENDING_REVIEW' ? 'review' : fellBack.id).toBe('review');
+    });
+
+    it('the same chain serves calls of other types, each widened by the same answer', async () => {
+      const chain: AnsweringChain<typeof PENDING> = chargeChain();
+
+      const balance = await chain.execute(async () => 1299);
+
+      expect(sameType<typeof balance, number | typeof PENDING>(true)).toBe(true);
+      expect(balance).toBe(1299);
+    });
+
+    it('a fallback anywhere in the chain widens it, and two fallbacks give the union of their answers', async () => {
+      const UNKNOWN = { status: 'UNKNOWN' } as const;
+      const inner = wrap(new TimeoutPolicy('provider-a', 1_000, clock), fallback('charge', async () => PENDING));
+      const both = wrap(
+        fallback('outer', () => UNKNOWN),
+        fallback('inner', () => PENDING, () => false),
+      );
+
+      const fromInner = await inner.execute(() => Promise.reject(new Error('down')));
+      const fromOuter = await both.execute(async (): Promise<Charge> => {
+        throw new Error('down');
+      });
+
+      expect(sameType<typeof fromInner, typeof PENDING>(true)).toBe(true);
+      expect(sameType<typeof fromOuter, Charge | typeof PENDING | typeof UNKNOWN>(true)).toBe(true);
+      expect(fromInner).toBe(PENDING);
+      expect(fromOuter).toBe(UNKNOWN);
+    });
+
+    it('a chain without a fallback answers with exactly the call’s type', async () => {
+      const chain = wrap(retry('provider-a', { maxAttempts: 1, clock }), new TimeoutPolicy('provider-a', 1_000, clock));
+
+      const charged = await chain.execute(async (): Promise<Charge> => authorised);
+
+      expect(sameType<typeof charged, Charge>(true)).toBe(true);
+      expect(charged).toBe(authorised);
     });
   });
 });
