@@ -1,7 +1,7 @@
 // Fleet breakers over one real Redis: each "instance" is its own FleetBreakers with its own
 // ioredis connection, as separate processes of the payment API would be.
 import { once } from 'node:events';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { BREAKER_OPEN, BreakerOpenError, BreakerState, type BreakerConfig, type StateChange } from '@breakwater/resilience';
 import { createCoordinationRedis, createFleetBreakers, transitionsChannel, type FleetBreaker, type FleetBreakers, type FleetBreakersOptions } from '@breakwater/redis-store';
 import { BreakerScripts, ScriptCode, type OutcomeBatchArgs } from '../libs/redis-store/src/breaker-scripts';
@@ -105,7 +105,7 @@ class FleetFixture {
   }
 
   /** A plain connection the test owns (closed with the fixture). */
-  connection(options: { enableOfflineQueue?: boolean } = {}): Redis {
+  connection(options: Pick<RedisOptions, 'enableOfflineQueue' | 'autoResubscribe'> = {}): Redis {
     const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1, ...options });
     redis.on('error', () => undefined);
     this.connections.push(redis);
@@ -328,7 +328,7 @@ describe('fleet breakers over one Redis', () => {
     const syncIntervalMs = 500;
     const config = { minimumCalls: 5, openBaseMs: 5_000, openJitter: 0 };
     const [a, b] = await fixture.start(2, config, { syncIntervalMs });
-    const subscriber = fixture.connection({ enableOfflineQueue: true });
+    const subscriber = fixture.connection({ enableOfflineQueue: true, autoResubscribe: false });
     let messagesSeen = 0;
     subscriber.on('message', () => messagesSeen++);
     const deaf = await fixture.add(config, { syncIntervalMs, subscriber });

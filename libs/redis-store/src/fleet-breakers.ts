@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Cluster } from 'ioredis';
 import {
   EventEmitter,
   InvalidConfigError,
@@ -11,6 +10,7 @@ import {
   type ModeChange,
 } from '@breakwater/resilience';
 import { BreakerScripts, scriptConfigJson } from './breaker-scripts';
+import { ChannelSubscription, checkSubscriber, duplicateForPubSub, type SubscribeFailure } from './channel-subscription';
 import type { FleetContext } from './fleet-context';
 import { FleetBreaker } from './fleet-breaker';
 import { sendWithin } from './redis-command';
@@ -41,7 +41,10 @@ export interface FleetBreakersOptions {
   syncIntervalMs?: number;
   /** A Redis command taking longer counts as Redis being down: the fleet decides locally. */
   commandTimeoutMs?: number;
-  /** For pub/sub; by default a duplicate of `redis`, closed with the fleet. */
+  /**
+   * For pub/sub; by default a duplicate of `redis` (no commandTimeout), closed with the fleet. One
+   * of your own must have `autoResubscribe: false`: the fleet re-subscribes it, with a handler.
+   */
   subscriber?: RedisConnection;
   clock?: Clock;
   random?: () => number;
@@ -61,11 +64,14 @@ export class FleetBreakers {
   private readonly random: () => number;
   private modeValue: BreakerMode;
   private syncing: Promise<boolean> | undefined;
-  private subscribed: Promise<void>;
+  private readonly subscription: ChannelSubscription;
   private closed = false;
   private readonly modeChanged = new EventEmitter<ModeChange>();
   /** The fleet switched between deciding with Redis and deciding locally. */
   readonly onModeChange = this.modeChanged.event;
+  private readonly subscribeFailed = new EventEmitter<SubscribeFailure>();
+  /** Subscribing to the transition channel failed; it is retried. Meanwhile only the periodic re-read brings news. */
+  readonly onSubscribeFailure = this.subscribeFailed.event;
   private readonly onReady = (): void => void this.sync();
   private readonly onMessage = (channel: string, message: string): void => this.receive(channel, message);
   private readonly ignoreError = (): void => undefined;
@@ -100,6 +106,7 @@ export class FleetBreakers {
       flushSoon: (flush) => queueMicrotask(() => void flush()),
     };
 
+    if (options.subscriber !== undefined) checkSubscriber(options.subscriber);
     this.ownsSubscriber = options.subscriber === undefined;
     this.subscriber = options.subscriber ?? duplicateForPubSub(options.redis);
     this.subscriber.on('message', this.onMessage);
@@ -107,13 +114,11 @@ export class FleetBreakers {
     // Messages sent while the subscriber was away are lost: re-read everything when it is back.
     this.subscriber.on('ready', this.onReady);
     options.redis.on('ready', this.onReady);
-    this.subscribed = this.subscriber.subscribe(this.channel).then(
-      () => undefined,
-      () => undefined,
-    );
+    const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+    this.subscription = new ChannelSubscription(this.subscriber, this.channel, syncIntervalMs, (failure) => this.subscribeFailed.emit(failure));
 
     const flushTimer = setInterval(() => this.tick(), options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
-    const syncTimer = setInterval(() => void this.sync(), options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS);
+    const syncTimer = setInterval(() => void this.sync(), syncIntervalMs);
     this.timers = [flushTimer, syncTimer];
     for (const t of this.timers) t.unref();
   }
@@ -146,10 +151,11 @@ export class FleetBreakers {
   /**
    * Resolves once the coordination connection is up, the transition channel subscribed and every
    * breaker read from Redis: then `mode` is `fleet`. If Redis does not answer within `timeoutMs`
-   * it resolves anyway, in local mode. Calls work before that (decided locally).
+   * it resolves anyway, in local mode (or in fleet mode but not yet subscribed: the subscription
+   * keeps being retried, and the periodic re-read covers the gap). Calls work before that.
    */
   async ready(timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
-    await Promise.race([this.connected(timeoutMs).then(() => this.subscribed), delay(timeoutMs)]);
+    await Promise.race([this.connected(timeoutMs).then(() => this.subscription.subscribed), delay(timeoutMs)]);
     await this.sync();
   }
 
@@ -185,6 +191,7 @@ export class FleetBreakers {
     this.options.redis.off('ready', this.onReady);
     if (this.modeValue === 'fleet') await Promise.all(this.list().map((b) => b.flush()));
     for (const b of this.breakers.values()) b.dispose();
+    this.subscription.close();
     this.subscriber.off('message', this.onMessage);
     this.subscriber.off('ready', this.onReady);
     this.subscriber.off('error', this.ignoreError);
@@ -261,11 +268,6 @@ export class FleetBreakers {
     for (const b of this.breakers.values()) b.enterLocalMode(cause);
     this.modeChanged.emit({ breaker: '*', mode: 'local', cause });
   }
-}
-
-// The subscriber may queue its SUBSCRIBE until connected: it never sits on a call's path.
-function duplicateForPubSub(redis: RedisConnection): RedisConnection {
-  return redis instanceof Cluster ? redis.duplicate() : redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
 }
 
 export function createFleetBreakers(options: FleetBreakersOptions): FleetBreakers {

@@ -1,4 +1,5 @@
 export * from './fleet-breakers';
+export { type SubscribeFailure } from './channel-subscription';
 export * from './fleet-breaker';
 export * from './coordination-redis';
 export * from './redis-unavailable.error';

@@ -1,0 +1,86 @@
+import Redis from 'ioredis';
+import { InvalidConfigError } from '@breakwater/resilience';
+import type { RedisConnection } from './script-loader';
+
+/** A SUBSCRIBE failed; it is sent again after `retryInMs`, or (0) when the connection is next ready. */
+export interface SubscribeFailure {
+  channel: string;
+  error: unknown;
+  retryInMs: number;
+}
+
+/**
+ * Keeps a connection subscribed to one channel across reconnects, and never leaves a SUBSCRIBE
+ * without a handler: one that fails is sent again later, so the channel is not silently lost.
+ * Pub/sub stays at most once; the fleet's periodic re-read covers the messages missed meanwhile.
+ */
+export class ChannelSubscription {
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private markSubscribed: () => void = () => undefined;
+  /** Settles the first time the channel is subscribed (never, if it never is). */
+  readonly subscribed = new Promise<void>((resolve) => (this.markSubscribed = resolve));
+  private readonly onReady = (): void => this.subscribe();
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly channel: string,
+    private readonly retryDelayMs: number,
+    private readonly failed: (failure: SubscribeFailure) => void,
+  ) {
+    connection.on('ready', this.onReady);
+    if (connection.status === 'ready') this.subscribe();
+    // A lazyConnect connection waits for a command; ours are sent only once it is ready.
+    else if (connection.status === 'wait') connection.connect().catch(() => undefined);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.connection.off('ready', this.onReady);
+  }
+
+  private subscribe(): void {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    // Subscribing twice (a retry racing a reconnect) is harmless: Redis keeps one subscription.
+    this.connection.subscribe(this.channel).then(
+      () => this.markSubscribed(),
+      (error: unknown) => {
+        if (this.closed) return;
+        // Not ready: the next 'ready' subscribes again. Ready: Redis refused it, so try later.
+        const retryInMs = this.connection.status === 'ready' ? this.retryDelayMs : 0;
+        if (retryInMs > 0) {
+          this.retryTimer = setTimeout(() => this.subscribe(), retryInMs);
+          this.retryTimer.unref();
+        }
+        this.failed({ channel: this.channel, error, retryInMs });
+      },
+    );
+  }
+}
+
+/**
+ * A subscriber of our own: a duplicate of the coordination connection without what makes its
+ * commands fail fast. No commandTimeout and no maxRetriesPerRequest, because a SUBSCRIBE is never
+ * on a call's path; and no ioredis auto-resubscribe, because ChannelSubscription re-subscribes
+ * with a handler. Cluster support is not attempted here.
+ */
+export function duplicateForPubSub(redis: RedisConnection): RedisConnection {
+  if (!(redis instanceof Redis)) return redis.duplicate();
+  return redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, autoResubscribe: false });
+}
+
+/**
+ * A subscriber the caller supplies must leave re-subscribing to the fleet (autoResubscribe:
+ * false). ioredis's own re-subscribe after a reconnect has no catch, and it fails in more ways
+ * than one: a commandTimeout shorter than Redis's answer, a numeric maxRetriesPerRequest when the
+ * connection drops again before the answer, a disconnect while it is pending. Each would end the
+ * process. Other channels on a shared connection are then the caller's to re-subscribe.
+ */
+export function checkSubscriber(subscriber: RedisConnection): void {
+  if (!(subscriber instanceof Redis) || subscriber.options.autoResubscribe === false) return;
+  throw new InvalidConfigError('fleet breakers subscriber', [
+    'it must have autoResubscribe: false: the fleet re-subscribes it after a reconnect, with a handler, where a failed ioredis re-subscribe would be an unhandled rejection',
+  ]);
+}
