@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import { BreakerOpenError } from '../errors/breaker-open.error';
 import { InvalidConfigError } from '../errors/config.error';
+import { TimeoutError } from '../errors/timeout.error';
 import type { CacheStore, StoredEntry } from './cache-store';
 import { MemoryCacheStore } from './memory-cache-store';
 import { ReadThroughCache, type CacheLookup, type CacheOptions, type CacheResult } from './read-through-cache';
@@ -276,21 +277,49 @@ describe('ReadThroughCache', () => {
     await expect(cache.get(KEY, provider.load)).resolves.toMatchObject({ value: { rate: 0.9 }, freshness: 'loaded' });
   });
 
-  it('hands the loader the caller’s signal', async () => {
-    const controller = new AbortController();
-    const seen: AbortSignal[] = [];
+  it('does not tie the shared load to one caller’s signal: when that caller gives up, the load goes on for the others', async () => {
+    const caller = new AbortController();
+    const loaderSignals: AbortSignal[] = [];
+    const slowProvider = heldLoad();
     const { cache } = ratesCache(new MemoryCacheStore(manualClock()));
 
-    await cache.get(
+    const givingUp = cache.get(
       KEY,
-      async (signal) => {
-        seen.push(signal);
-        return { pair: 'EUR-GBP', rate: 1 };
+      (signal) => {
+        loaderSignals.push(signal);
+        return slowProvider.load();
       },
-      controller.signal,
+      caller.signal,
     );
+    await slowProvider.started;
+    const patient = cache.get(KEY, slowProvider.load);
+    const deadline = new TimeoutError('inventory', 100, 'deadline');
+    caller.abort(deadline);
 
-    expect(seen).toEqual([controller.signal]);
+    await expect(givingUp).rejects.toBe(deadline);
+    expect(loaderSignals).toHaveLength(1);
+    expect(loaderSignals[0]).not.toBe(caller.signal);
+    expect(loaderSignals[0].aborted).toBe(false);
+    slowProvider.finish({ pair: 'EUR-GBP', rate: 0.92 });
+    await expect(patient).resolves.toMatchObject({ value: { rate: 0.92 }, freshness: 'loaded' });
+    expect(slowProvider.calls()).toBe(1);
+  });
+
+  it('given a caller whose deadline has already passed, when it misses the cache, then it is refused as not started and no load begins', async () => {
+    const provider = fxProvider();
+    provider.outage = new BreakerOpenError('inventory', 'OPEN', 5_000);
+    const { cache } = ratesCache(new MemoryCacheStore(manualClock()));
+    const caller = new AbortController();
+    caller.abort(new TimeoutError('payment', 2_000, 'deadline'));
+
+    const refusal = await cache.get(KEY, provider.load, caller.signal).catch((error: unknown) => error);
+
+    expect(refusal).toBeInstanceOf(TimeoutError);
+    expect(refusal).toMatchObject({ started: false });
+    // A load started anyway would reject (the breaker is open) with no one listening: Node 20
+    // ends the process on that. Give it the turns it would need to surface.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(provider.calls()).toBe(0);
   });
 
   it('uses the given serialize and deserialize', async () => {

@@ -99,9 +99,11 @@ export class ReadThroughCache<T> {
   /**
    * Concurrent loads of one key in this process share one downstream call. The shared call is not
    * tied to any one caller's signal (one caller's deadline must not fail the others); each caller
-   * stops waiting when its own signal aborts.
+   * stops waiting when its own signal aborts. A caller whose signal has already aborted starts
+   * nothing: no one would wait for the load.
    */
   private loadOnce(key: string, load: ProtectedCall<T>, signal: AbortSignal | undefined): Promise<CacheResult<T>> {
+    if (canAbort(signal) && signal.aborted) return Promise.reject(notStartedReason(signal.reason));
     let loading = this.inFlight.get(key);
     if (loading === undefined) {
       loading = (async () => {
@@ -113,6 +115,8 @@ export class ReadThroughCache<T> {
           this.inFlight.delete(key);
         }
       })();
+      // Every caller may stop waiting; Node ends the process on a rejection that no one handles.
+      loading.catch(() => undefined);
       this.inFlight.set(key, loading);
     }
     return untilAborted(loading, signal);
