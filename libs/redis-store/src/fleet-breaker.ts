@@ -102,7 +102,8 @@ export class FleetBreaker implements Breaker {
   execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T> {
     if (this.modeValue === 'local') return this.local.execute(call, signal);
     const v = this.view;
-    if (v.state === BreakerState.CLOSED || v.state === BreakerState.DISABLED) return this.runner.run(call, signal, v.version, false);
+    if (v.state === BreakerState.CLOSED) return this.runner.run(call, signal, v.version, false);
+    if (v.state === BreakerState.DISABLED) return this.runner.runUnguarded(call, signal);
     const now = this.fleet.clock.now();
     const mayProbe = (v.state === BreakerState.OPEN && now >= v.openDeadline) || (v.state === BreakerState.HALF_OPEN && now >= v.permitRetryAt);
     // One permit request at a time per instance: the rest of its calls are refused meanwhile.
@@ -235,7 +236,9 @@ export class FleetBreaker implements Breaker {
     }
     this.apply(reply.snapshot, 'newer');
     if (reply.code === ScriptCode.PERMIT_GRANTED) return this.runner.run(call, signal, reply.snapshot.version, true, permitId);
-    if (reply.code === ScriptCode.NOT_NEEDED) return this.runner.run(call, signal, reply.snapshot.version, false);
+    if (reply.code === ScriptCode.NOT_NEEDED) {
+      return reply.snapshot.state === BreakerState.DISABLED ? this.runner.runUnguarded(call, signal) : this.runner.run(call, signal, reply.snapshot.version, false);
+    }
     const now = this.fleet.clock.now();
     if (reply.snapshot.state === BreakerState.HALF_OPEN) this.view.permitRetryAt = now + reply.snapshot.retryAfterMs;
     return this.reject(now);

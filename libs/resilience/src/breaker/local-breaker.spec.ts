@@ -569,6 +569,25 @@ describe('LocalBreaker', () => {
       expect(story).toEqual(['CLOSED -> OPEN (consecutive-failures)', 'OPEN -> DISABLED (disabled)']);
     });
 
+    it('DISABLED records nothing: no call is announced, timed or counted, not even one that ends after a reset', async () => {
+      const { breaker } = cardNetworkBreaker();
+      const recorded: CallRecorded[] = [];
+      breaker.onCallRecorded((r) => recorded.push(r));
+      await breaker.disable();
+
+      await callsThatFail(breaker, 5);
+      await callsThatSucceed(breaker, 5);
+      const late = controlled();
+      const lateCall = breaker.execute(late.call);
+      await advance(5_000); // five times the slow threshold
+      await breaker.reset();
+      late.fail(downstreamError);
+      await expect(lateCall).rejects.toBe(downstreamError);
+
+      expect(recorded).toEqual([]);
+      expect(breaker.snapshot()).toMatchObject({ state: BreakerState.CLOSED, calls: 0, slowCalls: 0 });
+    });
+
     it('reset closes an OPEN breaker at once, with an empty window and the backoff back at its base', async () => {
       const { breaker, story } = cardNetworkBreaker();
       await trip(breaker);

@@ -4,7 +4,7 @@ import { EventEmitter } from '../events/event';
 import type { Breaker, BreakerSnapshot, CallRecorded, CallRejected, ModeChange, ProtectedCall, StateChange } from './breaker';
 import { resolveBreakerConfig, type BreakerConfig } from './breaker-config';
 import { Admission, BreakerMachine } from './breaker-machine';
-import type { BreakerState } from './breaker-state';
+import { BreakerState } from './breaker-state';
 import { GuardedCallRunner } from './guarded-call-runner';
 import type { InFlightCall } from './in-flight-calls';
 import { probePassed, type Outcome } from './outcome';
@@ -63,6 +63,7 @@ export class LocalBreaker implements Breaker {
       if (this.rejected.hasListeners) this.rejected.emit({ breaker: this.name, state: this.machine.state, retryAfterMs });
       return Promise.reject(new BreakerOpenError(this.name, this.machine.state, retryAfterMs));
     }
+    if (this.machine.state === BreakerState.DISABLED) return this.runner.runUnguarded(call, signal);
     if (this.sweepTimer === undefined) this.startSweeping();
     return this.runner.run(call, signal, this.machine.version, admission === Admission.PROBE);
   }
