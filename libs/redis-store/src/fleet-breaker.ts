@@ -179,7 +179,10 @@ export class FleetBreaker implements Breaker {
       v.slowCalls = snapshot.totals.slowCalls;
       v.consecutive = snapshot.totals.consecutive;
     }
-    if (snapshot.version === v.version && snapshot.state === v.state && rule !== 'replace') return;
+    if (snapshot.version === v.version && snapshot.state === v.state && rule !== 'replace') {
+      this.refreshDeadline(snapshot);
+      return;
+    }
     const now = this.fleet.clock.now();
     const from = this.state;
     // The fleet opened or closed: its window starts empty, and so must the one kept for local mode.
@@ -239,9 +242,20 @@ export class FleetBreaker implements Breaker {
     if (reply.code === ScriptCode.NOT_NEEDED) {
       return reply.snapshot.state === BreakerState.DISABLED ? this.runner.runUnguarded(call, signal) : this.runner.run(call, signal, reply.snapshot.version, false);
     }
+    return this.reject(this.fleet.clock.now());
+  }
+
+  /**
+   * A snapshot of the episode the view is in still brings news: when the episode's wait ends.
+   * Redis's answer wins over the view's own deadline, which may have come from an older reply or
+   * run out early (a clock ahead of Redis time): left alone, a view past its OPEN deadline would
+   * ask Redis on every call and be refused every time.
+   */
+  private refreshDeadline(snapshot: FleetSnapshot): void {
+    const v = this.view;
     const now = this.fleet.clock.now();
-    if (reply.snapshot.state === BreakerState.HALF_OPEN) this.view.permitRetryAt = now + reply.snapshot.retryAfterMs;
-    return this.reject(now);
+    if (v.state === BreakerState.OPEN) v.openDeadline = now + snapshot.retryAfterMs;
+    else if (v.state === BreakerState.HALF_OPEN) v.permitRetryAt = now + snapshot.retryAfterMs;
   }
 
   private reject(now: number): Promise<never> {
