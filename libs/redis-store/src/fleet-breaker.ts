@@ -43,6 +43,15 @@ interface FleetView {
 /** Probe verdicts kept for resending while Redis does not answer (a half-open episode has few). */
 export const MAX_UNSENT_VERDICTS = 20;
 
+/**
+ * The longest an instance refused a half-open permit waits before asking again. A permit can come
+ * back at any moment (a probe that never reached the downstream gives it back, an orphaned one is
+ * released) and nothing announces it; without this bound an instance refused once would wait
+ * until halfOpenMaxWaitMs, however soon the permit was free. The cost: one script call per
+ * instance with traffic per interval, only while every permit of the breaker is out.
+ */
+export const PERMIT_RECHECK_MS = 250;
+
 /** How a snapshot is applied to the view. */
 export type ApplyRule = 'newer' | 'sync' | 'replace';
 
@@ -191,7 +200,7 @@ export class FleetBreaker implements Breaker {
     v.version = snapshot.version;
     v.openSteps = snapshot.openSteps;
     v.openDeadline = snapshot.state === BreakerState.OPEN ? now + snapshot.retryAfterMs : 0;
-    v.permitRetryAt = snapshot.state === BreakerState.HALF_OPEN ? now + snapshot.retryAfterMs : 0;
+    v.permitRetryAt = snapshot.state === BreakerState.HALF_OPEN ? now + Math.min(snapshot.retryAfterMs, PERMIT_RECHECK_MS) : 0;
     if (snapshot.totals === undefined) v.calls = v.failures = v.slowCalls = v.consecutive = 0;
     if (this.modeValue === 'fleet' && from !== v.state) {
       this.stateChanged.emit({ breaker: this.name, from, to: v.state, version: v.version, reason: 'fleet', mode: 'fleet' });
@@ -255,7 +264,7 @@ export class FleetBreaker implements Breaker {
     const v = this.view;
     const now = this.fleet.clock.now();
     if (v.state === BreakerState.OPEN) v.openDeadline = now + snapshot.retryAfterMs;
-    else if (v.state === BreakerState.HALF_OPEN) v.permitRetryAt = now + snapshot.retryAfterMs;
+    else if (v.state === BreakerState.HALF_OPEN) v.permitRetryAt = now + Math.min(snapshot.retryAfterMs, PERMIT_RECHECK_MS);
   }
 
   private reject(now: number): Promise<never> {
