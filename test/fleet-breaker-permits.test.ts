@@ -1,11 +1,13 @@
-// Half-open permits that come back: a probe that ended without a verdict gives its permit back,
-// and the permit must be found again soon, not after halfOpenMaxWaitMs (10 s here, as by
-// default), or a healed provider stays shut out and the fleet reopens with a longer backoff.
+// Half-open permits that come back: a probe that ended without a verdict, and a permit request
+// that timed out on the client although Redis granted it. Either way the permit must be found
+// again soon, not after halfOpenMaxWaitMs (10 s here, as by default), or a healed provider stays
+// shut out and the fleet reopens with a longer backoff.
 import { BreakerOpenError, BreakerState, type BreakerConfig } from '@breakwater/resilience';
 import { PERMIT_RECHECK_MS } from '@breakwater/redis-store';
 import { BreakerScripts } from '../libs/redis-store/src/breaker-scripts';
 import { Downstream, everyState, failCalls, FleetInstances, isNeverSent, NeverSent, type Instance } from './support/fleet-instances';
-import { nextTurn, rejectionOf, waitFor } from './support/wait-for';
+import { startRedisServer, type RedisServerHandle } from './support/redis-server';
+import { nextTurn, rejectionOf, sleep, waitFor } from './support/wait-for';
 
 const HALF_OPEN_MAX_WAIT_MS = 10_000;
 const OPEN_BASE_MS = 300;
@@ -41,11 +43,13 @@ function untilACallPasses(instance: Instance, provider: Downstream, timeoutMs: n
 
 describe('half-open permits that come back', () => {
   let fleet: FleetInstances | undefined;
+  let server: RedisServerHandle | undefined;
 
   afterEach(async () => {
     jest.restoreAllMocks();
     await fleet?.close();
-    fleet = undefined;
+    await server?.cleanup();
+    fleet = server = undefined;
   });
 
   describe('a probe that ends with an ignored error gives its permit back', () => {
@@ -96,6 +100,39 @@ describe('half-open permits that come back', () => {
       provider.release();
       await probe;
       await waitFor(() => everyState([prober, refused], BreakerState.CLOSED), { description: 'every instance CLOSED' });
+    });
+  });
+
+  describe('a permit request that times out on the client but runs on Redis', () => {
+    it('given Redis stalls behind a permit request, when the request runs after the client gave up, then the permit is given back once Redis answers, and a probe closes the fleet', async () => {
+      server = await startRedisServer({ extraArgs: ['--enable-debug-command', 'yes'] });
+      fleet = new FleetInstances(server.url);
+      const commandTimeoutMs = 100;
+      const [instance] = await fleet.start(1, CONFIG, { commandTimeoutMs, syncIntervalMs: 200 });
+      const provider = new Downstream();
+      await tripAndWaitOut([instance], provider);
+      const admin = fleet.connection();
+      const { state: stateKey, permits: permitsKey } = instance.breaker.target.keys;
+
+      // Redis stalls for five command timeouts; the permit request queues behind the stall.
+      const stall = admin.call('DEBUG', 'SLEEP', '0.5');
+      await sleep(50);
+      provider.behaviour = 'succeed';
+      await instance.breaker.execute(provider.call); // the client gave up: decided locally
+      expect(instance.breaker.mode).toBe('local');
+      await stall;
+
+      // The request did run: the fleet went HALF_OPEN and its only permit went to nobody.
+      expect(await admin.hget(stateKey, 'state')).toBe(BreakerState.HALF_OPEN);
+      await waitFor(() => instance.breaker.mode === 'fleet', { description: 'the instance back in fleet mode' });
+      await waitFor(async () => (await admin.hlen(permitsKey)) === 0 && (await admin.hget(stateKey, 'permitsIssued')) === '0', {
+        timeoutMs: 1_500,
+        description: 'the orphaned permit to be given back',
+      });
+
+      const newcomer = await fleet.add(CONFIG, { commandTimeoutMs, syncIntervalMs: 200 });
+      await newcomer.breaker.execute(provider.call);
+      await waitFor(() => everyState([instance, newcomer], BreakerState.CLOSED), { description: 'every instance CLOSED' });
     });
   });
 });

@@ -241,6 +241,11 @@ export class FleetBreaker implements Breaker {
     try {
       reply = await this.fleet.command(() => this.fleet.scripts.acquire(this.target, permitId));
     } catch {
+      // A request that timed out may still have run on Redis and taken a permit nobody will use:
+      // with the defaults two of them would shut a healed downstream out until halfOpenMaxWaitMs.
+      // It is given back with the next flush, behind the request on the same connection, so Redis
+      // sees the release after the grant; a release for a permit never granted is ignored.
+      this.keepUnsent(permitId, 'release');
       // The fleet is in local mode now; the local breaker decides this call.
       return this.local.execute(call, signal);
     } finally {
@@ -329,10 +334,14 @@ export class FleetBreaker implements Breaker {
       const reply = await this.fleet.command(() => this.fleet.scripts.probeVerdict(this.target, permitId, verdict));
       this.apply(reply.snapshot, 'newer');
     } catch {
-      // Sent again with the next flush: the script consumes a permit once, so a repeat is harmless.
-      this.unsentVerdicts.push({ permitId, verdict });
-      if (this.unsentVerdicts.length > MAX_UNSENT_VERDICTS) this.unsentVerdicts.shift();
+      this.keepUnsent(permitId, verdict);
     }
+  }
+
+  /** Sent again with the next flush: the script consumes a permit once, so a repeat is harmless. */
+  private keepUnsent(permitId: string, verdict: ProbeVerdict): void {
+    this.unsentVerdicts.push({ permitId, verdict });
+    if (this.unsentVerdicts.length > MAX_UNSENT_VERDICTS) this.unsentVerdicts.shift();
   }
 
   private async resendVerdicts(): Promise<void> {
