@@ -20,6 +20,43 @@ describe('what fleet breaker calls cost Redis', () => {
     await fleet.close();
   });
 
+  describe('flushes while minReportingInstances holds the trip back', () => {
+    const config: Partial<BreakerConfig> = { minimumCalls: 10, minReportingInstances: 2, openBaseMs: 5_000 };
+
+    it('given one sick instance among three, when it fails call after call for a second, then it flushes on its ticks, not once per failure', async () => {
+      const [sick, ...healthy] = await fleet.start(3, config, { flushIntervalMs: FLUSH_INTERVAL_MS });
+      const recordBatch = jest.spyOn(BreakerScripts.prototype, 'recordBatch');
+      const provider = new Downstream();
+      provider.behaviour = 'fail';
+
+      const durationMs = 1_000;
+      const started = performance.now();
+      let failures = 0;
+      while (performance.now() - started < durationMs) {
+        await sick.breaker.execute(provider.call).catch(() => undefined);
+        failures++;
+      }
+      const flushes = recordBatch.mock.calls.length;
+
+      expect(failures).toBeGreaterThan(10 * (durationMs / FLUSH_INTERVAL_MS));
+      expect(flushes).toBeLessThanOrEqual(durationMs / FLUSH_INTERVAL_MS + 5);
+      expect(everyState([sick, ...healthy], BreakerState.CLOSED)).toBe(true);
+    });
+
+    it('given another instance has reported failures, when this one’s failures complete the trip rule, then it flushes at once, not at its next tick', async () => {
+      // Ticks too rare to matter: only an early flush can trip the fleet within the test.
+      const [first, second] = await fleet.start(2, config, { flushIntervalMs: 60_000 });
+      const provider = new Downstream();
+      await failCalls(first, provider, 1);
+      await first.breaker.flush();
+      await second.fleet.sync();
+
+      await failCalls(second, provider, 9);
+
+      await waitFor(() => everyState([first, second], BreakerState.OPEN), { timeoutMs: 1_000, description: 'every instance OPEN' });
+    });
+  });
+
   describe('a permit refused because the fleet is still OPEN', () => {
     it('given an instance whose view says the open interval is over while the fleet says it is not, when its permit request is refused, then its later calls are refused without asking Redis', async () => {
       const config: Partial<BreakerConfig> = { minimumCalls: 5, openBaseMs: 5_000, openJitter: 0 };

@@ -22,7 +22,8 @@ export interface OutcomeBatchArgs {
   trailingFailures: number;
 }
 
-export const ScriptCode = { COUNTED: 1, IGNORED: 0, DUPLICATE: -1, PERMIT_GRANTED: 1, NOT_NEEDED: 2, REFUSED: 0 } as const;
+/** HELD_BACK (record-outcomes-4.lua): counted; the trip rule is met but for minReportingInstances. */
+export const ScriptCode = { COUNTED: 1, IGNORED: 0, DUPLICATE: -1, HELD_BACK: 2, PERMIT_GRANTED: 1, NOT_NEEDED: 2, REFUSED: 0 } as const;
 
 export type ProbeVerdict = 'passed' | 'failed' | 'release';
 

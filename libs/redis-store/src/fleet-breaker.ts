@@ -73,6 +73,8 @@ export class FleetBreaker implements Breaker {
   private flushing: Promise<void> | undefined;
   private sequence = 0;
   private lowerVersionSeen = false;
+  /** The version in which the fleet last said this instance's failures are held back by minReportingInstances. */
+  private heldBackIn: number | undefined;
   private readonly unsentVerdicts: { permitId: string; verdict: ProbeVerdict }[] = [];
   private readonly stateChanged = new EventEmitter<StateChange>();
   private readonly rejected = new EventEmitter<CallRejected>();
@@ -309,6 +311,10 @@ export class FleetBreaker implements Breaker {
 
   /** Whether what this instance holds, added to the last known fleet window, meets the trip rule. */
   private couldTrip(): boolean {
+    // Only Redis knows which instances reported failures. Once it said too few did, more failures
+    // of this one cannot trip the breaker: they wait for the tick (whose reply says when that
+    // changes) instead of each flushing on its own, one script (and batch marker) per failure.
+    if (this.heldBackIn === this.view.version) return false;
     const p = this.batcher.pending();
     const v = this.view;
     const totals = { calls: v.calls + p.calls, failures: v.failures + p.failures, slowCalls: v.slowCalls + p.slowCalls };
@@ -325,6 +331,8 @@ export class FleetBreaker implements Breaker {
         return; // kept, with its id, for the next flush
       }
       this.batcher.confirm(batch);
+      if (reply.code === ScriptCode.HELD_BACK) this.heldBackIn = reply.snapshot.version;
+      else if (reply.code === ScriptCode.COUNTED) this.heldBackIn = undefined;
       this.apply(reply.snapshot, 'newer');
     }
   }

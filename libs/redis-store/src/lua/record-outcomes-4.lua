@@ -21,7 +21,9 @@
   ARGV[12] batch marker lifetime, ms
 
   Returns the snapshot reply (includes/reply.lua) with code
-    1 counted, 0 dropped (another episode, or not CLOSED), -1 already counted (a repeated batch)
+    1 counted, 0 dropped (another episode, or not CLOSED), -1 already counted (a repeated batch),
+    2 counted, and the window meets the trip rule but too few instances reported failures
+      (minReportingInstances): more of the sender's own failures cannot trip the breaker
 ]]
 local rcall = redis.call
 -- @include "now"
@@ -52,12 +54,16 @@ rcall('PEXPIRE', KEYS[2], cfg.windowMs * 2)
 if ARGV[9] == '1' then s.consecutive = tonumber(ARGV[10]) else s.consecutive = s.consecutive + failures end
 rcall('HSET', KEYS[1], 'consecutive', s.consecutive)
 
+local code = 1
 if failures + slowCalls > 0 then
-  local reason = tripReason(windowTotals(KEYS[2], cfg, now, true), s.consecutive, cfg)
+  local t = windowTotals(KEYS[2], cfg, now, true)
+  local reason = tripReason(t, s.consecutive, cfg)
   if reason then
     local ctx = { stateKey = KEYS[1], windowKey = KEYS[2], permitsKey = KEYS[3], cfg = cfg, name = ARGV[2],
       channel = ARGV[3], sample = tonumber(ARGV[4]), now = now }
     transition(ctx, s, 'OPEN', reason)
+  elseif ruleReason(t, s.consecutive, cfg) then
+    code = 2
   end
 end
-return snapshotReply(1, s, cfg, KEYS[2], now, true)
+return snapshotReply(code, s, cfg, KEYS[2], now, true)

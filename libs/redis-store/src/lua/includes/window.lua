@@ -26,12 +26,17 @@ local function windowTotals(windowKey, cfg, now, prune)
   return t
 end
 
--- Mirrors tripReason in libs/resilience, plus the fleet's minimum of distinct failing instances.
-local function tripReason(t, consecutive, cfg)
-  if t.reporters < cfg.minReportingInstances then return nil end
+-- Mirrors tripReason in libs/resilience: the rule without the fleet's minimum of failing instances.
+local function ruleReason(t, consecutive, cfg)
   if cfg.consecutiveFailures > 0 and consecutive >= cfg.consecutiveFailures then return 'consecutive-failures' end
   if t.calls < cfg.minimumCalls then return nil end
   if t.failures / t.calls >= cfg.failureRateThreshold then return 'failure-rate' end
   if t.slowCalls / t.calls >= cfg.slowCallRateThreshold then return 'slow-call-rate' end
   return nil
+end
+
+-- The fleet trips only when minReportingInstances distinct instances reported failures or slow calls.
+local function tripReason(t, consecutive, cfg)
+  if t.reporters < cfg.minReportingInstances then return nil end
+  return ruleReason(t, consecutive, cfg)
 end
