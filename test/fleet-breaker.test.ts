@@ -346,6 +346,31 @@ describe('fleet breakers over one Redis', () => {
     expect(await rejectionOf(deaf.breaker.execute(provider.call))).toBeInstanceOf(BreakerOpenError);
   });
 
+  it('given a fleet that tripped, when anyone reads a breaker, then its window is the new, empty one and lastTrip holds the window that tripped it, with the reason on every instance', async () => {
+    const config = { minimumCalls: 10, failureRateThreshold: 0.5, openBaseMs: 5_000, openJitter: 0 };
+    const [a, b] = await fixture.start(2, config);
+    const provider = new Downstream();
+    for (let i = 0; i < 4; i++) await a.breaker.execute(provider.call);
+    await failCalls(a, provider, 6);
+    await waitFor(() => everyState([a, b], BreakerState.OPEN), { description: 'both instances OPEN' });
+    // One who was not there: it learns the trip from Redis alone.
+    const late = await fixture.add(config);
+
+    const tripped = { reason: 'failure-rate', calls: 10, failures: 6, slowCalls: 0, failureRate: 0.6, slowCallRate: 0 };
+    for (const i of [a, b, late]) {
+      const snapshot = i.breaker.snapshot();
+      expect(snapshot).toMatchObject({ state: BreakerState.OPEN, calls: 0, failureRate: 0, reason: 'failure-rate', lastTrip: tripped });
+      expect(snapshot.lastTrip?.agoMs).toBeGreaterThanOrEqual(0);
+      expect(snapshot.lastTrip?.agoMs).toBeLessThan(5_000);
+    }
+    for (const i of [a, b]) expect(i.changes.map((c) => `${c.from} -> ${c.to} (${c.reason})`)).toEqual(['CLOSED -> OPEN (failure-rate)']);
+
+    await b.breaker.forceOpen();
+    await waitFor(() => everyState([a, b, late], BreakerState.FORCED_OPEN), { description: 'every instance FORCED_OPEN' });
+    expect(a.breaker.snapshot()).toMatchObject({ reason: 'forced-open', lastTrip: tripped });
+    expect(a.changes.at(-1)).toMatchObject({ to: BreakerState.FORCED_OPEN, reason: 'forced-open' });
+  });
+
   it('given minReportingInstances 2, when one sick instance fails alone the fleet stays closed, and when a second instance fails too the fleet trips', async () => {
     const fleet = await fixture.start(3, { minimumCalls: 10, minReportingInstances: 2, openBaseMs: 5_000 });
     const [sick, second] = fleet;

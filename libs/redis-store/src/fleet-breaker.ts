@@ -7,6 +7,7 @@ import {
   probePassed,
   rate,
   tripReason,
+  tripRecord,
   type Breaker,
   type BreakerConfig,
   type BreakerMode,
@@ -18,6 +19,8 @@ import {
   type Outcome,
   type ProtectedCall,
   type StateChange,
+  type TransitionReason,
+  type TripReason,
 } from '@breakwater/resilience';
 import { ScriptCode, scriptConfigJson, type BreakerScriptTarget, type OverrideState, type ProbeVerdict } from './breaker-scripts';
 import type { FleetContext } from './fleet-context';
@@ -38,6 +41,11 @@ interface FleetView {
   failures: number;
   slowCalls: number;
   consecutive: number;
+  /** The fleet's last transition; `changedAt` on the local clock. */
+  reason?: TransitionReason;
+  changedAt?: number;
+  /** The fleet's window when the breaker last tripped; `at` on the local clock. */
+  trip?: { reason: TripReason; at: number; calls: number; failures: number; slowCalls: number };
 }
 
 /** Probe verdicts kept for resending while Redis does not answer (a half-open episode has few). */
@@ -123,7 +131,9 @@ export class FleetBreaker implements Breaker {
   }
 
   snapshot(): BreakerSnapshot {
-    if (this.modeValue === 'local') return this.local.snapshot();
+    const now = this.fleet.clock.now();
+    // The local breaker knows only what it decided since Redis went away; the rest is the fleet's.
+    if (this.modeValue === 'local') return { ...this.history(now), ...this.local.snapshot() };
     const v = this.view;
     return {
       name: this.name,
@@ -139,6 +149,7 @@ export class FleetBreaker implements Breaker {
       minimumCalls: this.config.minimumCalls,
       failureRateThreshold: this.config.failureRateThreshold,
       slowCallRateThreshold: this.config.slowCallRateThreshold,
+      ...this.history(now),
     };
   }
 
@@ -184,6 +195,11 @@ export class FleetBreaker implements Breaker {
       }
     }
     if (rule !== 'newer') this.lowerVersionSeen = false;
+    const now = this.fleet.clock.now();
+    const { lastChange, lastTrip } = snapshot;
+    v.reason = lastChange?.reason;
+    v.changedAt = lastChange === undefined ? undefined : now - lastChange.agoMs;
+    v.trip = lastTrip === undefined ? undefined : { ...lastTrip, at: now - lastTrip.agoMs };
     if (snapshot.totals !== undefined && snapshot.version >= v.version) {
       v.calls = snapshot.totals.calls;
       v.failures = snapshot.totals.failures;
@@ -194,7 +210,6 @@ export class FleetBreaker implements Breaker {
       this.refreshDeadline(snapshot);
       return;
     }
-    const now = this.fleet.clock.now();
     const from = this.state;
     // The fleet opened or closed: its window starts empty, and so must the one kept for local mode.
     if (snapshot.version !== v.version && (snapshot.state === BreakerState.CLOSED || snapshot.state === BreakerState.OPEN)) this.local.clearWindow();
@@ -205,7 +220,7 @@ export class FleetBreaker implements Breaker {
     v.permitRetryAt = snapshot.state === BreakerState.HALF_OPEN ? now + Math.min(snapshot.retryAfterMs, PERMIT_RECHECK_MS) : 0;
     if (snapshot.totals === undefined) v.calls = v.failures = v.slowCalls = v.consecutive = 0;
     if (this.modeValue === 'fleet' && from !== v.state) {
-      this.stateChanged.emit({ breaker: this.name, from, to: v.state, version: v.version, reason: 'fleet', mode: 'fleet' });
+      this.stateChanged.emit({ breaker: this.name, from, to: v.state, version: v.version, reason: v.reason ?? 'fleet', mode: 'fleet' });
     }
   }
 
@@ -279,6 +294,14 @@ export class FleetBreaker implements Breaker {
     const retryAfterMs = this.retryAfterMs(now);
     if (this.rejected.hasListeners) this.rejected.emit({ breaker: this.name, state, retryAfterMs });
     return Promise.reject(new BreakerOpenError(this.name, state, retryAfterMs));
+  }
+
+  private history(now: number): Pick<BreakerSnapshot, 'reason' | 'inStateMs' | 'lastTrip'> {
+    const { reason, changedAt, trip } = this.view;
+    return {
+      ...(reason !== undefined && changedAt !== undefined && { reason, inStateMs: now - changedAt }),
+      ...(trip !== undefined && { lastTrip: tripRecord(trip.reason, now - trip.at, trip) }),
+    };
   }
 
   private retryAfterMs(now: number): number {

@@ -4,7 +4,7 @@ import type { TransitionReason } from './breaker';
 import { openIntervalMs } from './open-backoff';
 import type { Outcome } from './outcome';
 import { SlidingWindow, type WindowTotals } from './sliding-window';
-import { tripReason } from './trip-rule';
+import { isTripReason, tripReason, tripRecord, type TripReason, type TripRecord } from './trip-rule';
 
 /** What the machine says to a call that asks to run. */
 export const Admission = { CALL: 0, PROBE: 1, REJECT: 2 } as const;
@@ -33,6 +33,8 @@ export class BreakerMachine {
   private permitsIssued = 0;
   private probeSuccesses = 0;
   private consecutiveFailures = 0;
+  /** The window as it was when the breaker last tripped, before the trip emptied it. */
+  private trip: { reason: TripReason; at: number; totals: WindowTotals } | undefined;
   private readonly window: SlidingWindow;
 
   constructor(
@@ -73,6 +75,10 @@ export class BreakerMachine {
       case BreakerState.HALF_OPEN:
         return this.issuePermit(now);
     }
+  }
+
+  lastTrip(now: number): TripRecord | undefined {
+    return this.trip === undefined ? undefined : tripRecord(this.trip.reason, now - this.trip.at, this.trip.totals);
   }
 
   retryAfterMs(now: number): number {
@@ -152,6 +158,8 @@ export class BreakerMachine {
     this.halfOpenSince = now;
     this.permitsIssued = 0;
     this.probeSuccesses = 0;
+    // A trip this process saw earlier belongs to another episode than the one adopted.
+    this.trip = undefined;
   }
 
   private issuePermit(now: number): Admission {
@@ -164,6 +172,7 @@ export class BreakerMachine {
   }
 
   private open(now: number, reason: TransitionReason): void {
+    if (this.current === BreakerState.CLOSED && isTripReason(reason)) this.trip = { reason, at: now, totals: this.window.totals(now) };
     this.openUntil = now + openIntervalMs(this.config, this.openSteps, this.random());
     this.openSteps++;
     this.window.clear();

@@ -1,6 +1,6 @@
 import type { Event } from '../events/event';
 import type { BreakerState } from './breaker-state';
-import type { TripReason } from './trip-rule';
+import { isTripReason, type TripReason, type TripRecord } from './trip-rule';
 
 /** Where a breaker takes its decisions: the fleet's shared state, or this process alone. */
 export type BreakerMode = 'fleet' | 'local';
@@ -21,9 +21,21 @@ export interface BreakerSnapshot {
   minimumCalls: number;
   failureRateThreshold: number;
   slowCallRateThreshold: number;
+  /** Why the breaker entered its current state; absent until its first transition. */
+  reason?: TransitionReason;
+  /** How long it has been in its current state; present with `reason`. */
+  inStateMs?: number;
+  /** The window when it last tripped; absent if it never did. */
+  lastTrip?: TripRecord;
 }
 
-export type TransitionReason = TripReason | 'open-interval-elapsed' | 'probe-failed' | 'probes-succeeded' | 'half-open-expired' | 'forced-open' | 'disabled' | 'reset' | 'fleet';
+const OTHER_REASONS = ['open-interval-elapsed', 'probe-failed', 'probes-succeeded', 'half-open-expired', 'forced-open', 'disabled', 'reset', 'fleet'] as const;
+
+/** `fleet`: the fleet's state replaced the one this process decided alone (back from local mode), or the fleet did not say why. */
+export type TransitionReason = TripReason | (typeof OTHER_REASONS)[number];
+
+/** Reasons cross process boundaries (Redis replies, pub/sub): checked, not trusted. */
+export const isTransitionReason = (value: unknown): value is TransitionReason => isTripReason(value) || (OTHER_REASONS as readonly unknown[]).includes(value);
 
 export interface StateChange {
   breaker: string;

@@ -744,6 +744,28 @@ describe('LocalBreaker', () => {
       await breaker.disable();
       expect(breaker.snapshot()).toMatchObject({ state: BreakerState.DISABLED, retryAfterMs: 0 });
     });
+
+    it('keeps the window it tripped with: an OPEN breaker counts its new, empty window, lastTrip says why it opened', async () => {
+      const { breaker } = cardNetworkBreaker();
+      expect(breaker.snapshot()).not.toHaveProperty('lastTrip');
+      await callsThatSucceed(breaker, 4);
+      await callsThatFail(breaker, 6);
+      await advance(250);
+
+      expect(breaker.snapshot()).toMatchObject({
+        state: BreakerState.OPEN,
+        calls: 0,
+        failureRate: 0,
+        reason: 'failure-rate',
+        inStateMs: 250,
+        lastTrip: { reason: 'failure-rate', agoMs: 250, calls: 10, failures: 6, slowCalls: 0, failureRate: 0.6, slowCallRate: 0 },
+      });
+
+      // A failed probe reopens it: the same outage, so the trip that started it stays.
+      await advance(1_000);
+      await expect(breaker.execute(failing)).rejects.toBe(downstreamError);
+      expect(breaker.snapshot()).toMatchObject({ state: BreakerState.OPEN, reason: 'probe-failed', inStateMs: 0, lastTrip: { reason: 'failure-rate', agoMs: 1_250, calls: 10 } });
+    });
   });
 
   describe('the slow-call sweep', () => {

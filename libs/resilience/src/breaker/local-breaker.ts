@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../clock';
 import { BreakerOpenError } from '../errors/breaker-open.error';
 import { EventEmitter } from '../events/event';
-import type { Breaker, BreakerSnapshot, CallRecorded, CallRejected, ModeChange, ProtectedCall, StateChange } from './breaker';
+import type { Breaker, BreakerSnapshot, CallRecorded, CallRejected, ModeChange, ProtectedCall, StateChange, TransitionReason } from './breaker';
 import { resolveBreakerConfig, type BreakerConfig } from './breaker-config';
 import { Admission, BreakerMachine } from './breaker-machine';
 import { BreakerState } from './breaker-state';
@@ -29,6 +29,7 @@ export class LocalBreaker implements Breaker {
   private readonly clock: Clock;
   private readonly sweepIntervalMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private lastChange: { reason: TransitionReason; at: number } | undefined;
   private readonly stateChanged = new EventEmitter<StateChange>();
   private readonly rejected = new EventEmitter<CallRejected>();
   private readonly recorded = new EventEmitter<CallRecorded>();
@@ -47,7 +48,10 @@ export class LocalBreaker implements Breaker {
     this.config = resolveBreakerConfig(name, config);
     this.clock = options.clock ?? systemClock;
     this.sweepIntervalMs = options.slowCallSweepIntervalMs ?? SLOW_CALL_SWEEP_INTERVAL_MS;
-    this.machine = new BreakerMachine(this.config, options.random ?? Math.random, (t) => this.stateChanged.emit({ breaker: name, ...t, mode: 'local' }));
+    this.machine = new BreakerMachine(this.config, options.random ?? Math.random, (t) => {
+      this.lastChange = { reason: t.reason, at: this.clock.now() };
+      this.stateChanged.emit({ breaker: name, ...t, mode: 'local' });
+    });
     this.runner = new GuardedCallRunner(name, this.config, this.clock, (call, outcome, now) => this.count(call, outcome, now), this.recorded);
   }
 
@@ -71,6 +75,7 @@ export class LocalBreaker implements Breaker {
   snapshot(): BreakerSnapshot {
     const now = this.clock.now();
     const t = this.machine.totals(now);
+    const lastTrip = this.machine.lastTrip(now);
     return {
       name: this.name,
       state: this.machine.state,
@@ -85,6 +90,8 @@ export class LocalBreaker implements Breaker {
       minimumCalls: this.config.minimumCalls,
       failureRateThreshold: this.config.failureRateThreshold,
       slowCallRateThreshold: this.config.slowCallRateThreshold,
+      ...(this.lastChange !== undefined && { reason: this.lastChange.reason, inStateMs: now - this.lastChange.at }),
+      ...(lastTrip !== undefined && { lastTrip }),
     };
   }
 
@@ -106,6 +113,7 @@ export class LocalBreaker implements Breaker {
    */
   adopt(state: BreakerState, version: number, retryAfterMs: number, openSteps: number): void {
     this.machine.adopt(this.clock.now(), state, version, retryAfterMs, openSteps);
+    this.lastChange = undefined;
   }
 
   /** Empties the window (a fleet breaker calls this when the fleet starts a new episode). */

@@ -3,6 +3,27 @@ import type { WindowTotals } from './sliding-window';
 
 export type TripReason = 'failure-rate' | 'slow-call-rate' | 'consecutive-failures';
 
+/**
+ * The window at the moment a breaker tripped (CLOSED -> OPEN). A trip starts a new, empty window,
+ * so an OPEN breaker's own counts are zero: this is what says why it opened.
+ */
+export interface TripRecord {
+  reason: TripReason;
+  /** How long ago it tripped. */
+  agoMs: number;
+  calls: number;
+  failures: number;
+  slowCalls: number;
+  failureRate: number;
+  slowCallRate: number;
+}
+
+export const isTripReason = (value: unknown): value is TripReason => value === 'failure-rate' || value === 'slow-call-rate' || value === 'consecutive-failures';
+
+export function tripRecord(reason: TripReason, agoMs: number, t: Pick<WindowTotals, 'calls' | 'failures' | 'slowCalls'>): TripRecord {
+  return { reason, agoMs, calls: t.calls, failures: t.failures, slowCalls: t.slowCalls, failureRate: rate(t.failures, t.calls), slowCallRate: rate(t.slowCalls, t.calls) };
+}
+
 type TripSettings = Pick<BreakerConfig, 'minimumCalls' | 'failureRateThreshold' | 'slowCallRateThreshold' | 'consecutiveFailures'>;
 
 /**

@@ -1,5 +1,8 @@
 -- The breaker's shared state, one hash per breaker. Absent fields mean a new breaker: CLOSED, version 0.
-local STATE_FIELDS = { 'state', 'version', 'openUntil', 'openSteps', 'halfOpenSince', 'permitsIssued', 'probeSuccesses', 'consecutive' }
+-- reason/changedAt: the last transition (Redis time). trip*: the window when it last tripped, kept
+-- because the trip empties the window and people reading an OPEN breaker need to see why it opened.
+local STATE_FIELDS = { 'state', 'version', 'openUntil', 'openSteps', 'halfOpenSince', 'permitsIssued', 'probeSuccesses', 'consecutive',
+  'reason', 'changedAt', 'tripReason', 'trippedAt', 'tripCalls', 'tripFailures', 'tripSlowCalls' }
 
 local function loadState(stateKey)
   local raw = rcall('HMGET', stateKey, unpack(STATE_FIELDS))
@@ -12,13 +15,27 @@ local function loadState(stateKey)
     permitsIssued = tonumber(raw[6]) or 0,
     probeSuccesses = tonumber(raw[7]) or 0,
     consecutive = tonumber(raw[8]) or 0,
+    reason = raw[9] or '',
+    changedAt = tonumber(raw[10]) or 0,
+    tripReason = raw[11] or '',
+    trippedAt = tonumber(raw[12]) or 0,
+    tripCalls = tonumber(raw[13]) or 0,
+    tripFailures = tonumber(raw[14]) or 0,
+    tripSlowCalls = tonumber(raw[15]) or 0,
   }
 end
 
 local function saveState(stateKey, s)
   rcall('HSET', stateKey, 'state', s.state, 'version', s.version, 'openUntil', s.openUntil, 'openSteps', s.openSteps,
     'halfOpenSince', s.halfOpenSince, 'permitsIssued', s.permitsIssued, 'probeSuccesses', s.probeSuccesses,
-    'consecutive', s.consecutive)
+    'consecutive', s.consecutive, 'reason', s.reason, 'changedAt', s.changedAt, 'tripReason', s.tripReason,
+    'trippedAt', s.trippedAt, 'tripCalls', s.tripCalls, 'tripFailures', s.tripFailures, 'tripSlowCalls', s.tripSlowCalls)
+end
+
+-- How long ago a Redis time was; -1 for never.
+local function agoMs(at, now)
+  if at == 0 then return -1 end
+  return math.max(0, now - at)
 end
 
 -- Mirrors BreakerMachine.retryAfterMs in libs/resilience.

@@ -9,6 +9,13 @@ end
 -- ctx: stateKey, windowKey, permitsKey, cfg, name, channel, sample, now
 local function transition(ctx, s, to, reason)
   local now = ctx.now
+  if to == 'OPEN' and s.state == 'CLOSED' then
+    -- The new episode below empties the window: keep what tripped it.
+    local t = windowTotals(ctx.windowKey, ctx.cfg, now, false)
+    s.tripReason, s.trippedAt = reason, now
+    s.tripCalls, s.tripFailures, s.tripSlowCalls = t.calls, t.failures, t.slowCalls
+  end
+  s.reason, s.changedAt = reason, now
   s.state = to
   s.version = s.version + 1
   if to == 'OPEN' then
@@ -29,8 +36,13 @@ local function transition(ctx, s, to, reason)
     s.probeSuccesses = 0
   end
   saveState(ctx.stateKey, s)
-  rcall('PUBLISH', ctx.channel, cjson.encode({
+  local message = {
     name = ctx.name, state = s.state, version = s.version, reason = reason,
     retryAfterMs = retryAfterMs(s, ctx.cfg, now), openSteps = s.openSteps,
-  }))
+  }
+  if s.trippedAt > 0 then
+    message.trip = { reason = s.tripReason, agoMs = agoMs(s.trippedAt, now), calls = s.tripCalls,
+      failures = s.tripFailures, slowCalls = s.tripSlowCalls }
+  end
+  rcall('PUBLISH', ctx.channel, cjson.encode(message))
 end
