@@ -1,11 +1,20 @@
 // Two projects: unit tests sit beside the code and need nothing; integration tests in test/ talk
 // to a real Redis (REDIS_URL, default redis://127.0.0.1:6379) and start their own redis-server
 // when they need to kill or restart one.
+//
+// An unhandled rejection or uncaught exception fails its test file, as it would end a Node 20
+// process. Jest 30 fails the test or hook one surfaces in (waitForUnhandledRejections gives it one
+// more event-loop turn to find the right one); test/support/strict-node-environment.ts reports the
+// ones jest drops (from a test already finished) and waits after the last hook for late ones:
+// longer for integration tests, where the coordination commandTimeout (250 ms) is the slowest
+// timer that can turn into a rejection.
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022', transform: { legacyDecorator: true, decoratorMetadata: true } }, module: { type: 'commonjs' } }];
 const moduleNameMapper = { '^@breakwater/(.*)$': '<rootDir>/libs/$1/src' };
+const testEnvironment = '<rootDir>/test/support/strict-node-environment.ts';
 module.exports = {
+  waitForUnhandledRejections: true,
   projects: [
-    { displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' },
-    { displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', testTimeout: 60000 },
+    { displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment, testEnvironmentOptions: { lateRejectionGraceMs: 50 } },
+    { displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment, testEnvironmentOptions: { lateRejectionGraceMs: 300 }, testTimeout: 60000 },
   ],
 };
