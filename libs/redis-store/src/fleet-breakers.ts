@@ -11,6 +11,7 @@ import {
 } from '@breakwater/resilience';
 import { BreakerScripts, scriptConfigJson } from './breaker-scripts';
 import { ChannelSubscription, checkSubscriber, duplicateForPubSub, type SubscribeFailure } from './channel-subscription';
+import { runDetached } from './detached-work';
 import type { FleetContext } from './fleet-context';
 import { FleetBreaker } from './fleet-breaker';
 import { sendWithin } from './redis-command';
@@ -72,8 +73,8 @@ export class FleetBreakers {
   private readonly subscribeFailed = new EventEmitter<SubscribeFailure>();
   /** Subscribing to the transition channel failed; it is retried. Meanwhile only the periodic re-read brings news. */
   readonly onSubscribeFailure = this.subscribeFailed.event;
-  private readonly onReady = (): void => void this.sync();
-  private readonly onMessage = (channel: string, message: string): void => this.receive(channel, message);
+  private readonly onReady = (): void => runDetached('the re-read after a reconnect', () => this.sync());
+  private readonly onMessage = (channel: string, message: string): void => runDetached('a transition message', () => this.receive(channel, message));
   private readonly ignoreError = (): void => undefined;
 
   constructor(private readonly options: FleetBreakersOptions) {
@@ -103,7 +104,7 @@ export class FleetBreakers {
         return fleet.modeValue;
       },
       command: (send) => this.command(send),
-      flushSoon: (flush) => queueMicrotask(() => void flush()),
+      flushSoon: (flush) => queueMicrotask(() => runDetached('an early flush', flush)),
     };
 
     if (options.subscriber !== undefined) checkSubscriber(options.subscriber);
@@ -117,8 +118,8 @@ export class FleetBreakers {
     const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
     this.subscription = new ChannelSubscription(this.subscriber, this.channel, syncIntervalMs, (failure) => this.subscribeFailed.emit(failure));
 
-    const flushTimer = setInterval(() => this.tick(), options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
-    const syncTimer = setInterval(() => void this.sync(), syncIntervalMs);
+    const flushTimer = setInterval(() => runDetached('the flush tick', () => this.tick()), options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
+    const syncTimer = setInterval(() => runDetached('the periodic re-read', () => this.sync()), syncIntervalMs);
     this.timers = [flushTimer, syncTimer];
     for (const t of this.timers) t.unref();
   }
@@ -202,7 +203,7 @@ export class FleetBreakers {
   private tick(): void {
     for (const b of this.breakers.values()) {
       b.sweepSlowCalls();
-      if (this.modeValue === 'fleet') void b.flush();
+      if (this.modeValue === 'fleet') runDetached('a flush', () => b.flush());
     }
   }
 
@@ -231,7 +232,7 @@ export class FleetBreakers {
     breakers.forEach((b, i) => (b.mode === 'local' ? b.enterFleetMode(replies[i].snapshot) : b.apply(replies[i].snapshot, 'sync')));
     if (leavingLocal) {
       this.modeChanged.emit({ breaker: '*', mode: 'fleet' });
-      for (const b of breakers) void b.flush();
+      for (const b of breakers) runDetached('a flush', () => b.flush());
     }
     return true;
   }
