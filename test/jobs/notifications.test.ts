@@ -2,6 +2,9 @@
 // however often they are enqueued; a channel that stays down sends the job to its dead-letter
 // queue under the same id, and a replay delivers it exactly once once the channel is back.
 import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { logActivity } from '../../apps/payment-api/src/logging/activity-log';
+import { OperatorLog } from '../../apps/payment-api/src/logging/operator-log';
 import { PaymentStatus } from '../../apps/payment-api/src/payments/payment';
 import type { DeadLetterData, NotificationJobData } from '../../apps/payment-api/src/jobs/job-data';
 import { UnknownQueueError } from '../../apps/payment-api/src/jobs/unknown-queue.error';
@@ -50,8 +53,12 @@ describe('notification jobs', () => {
     expect(await instance.metrics.registry.getSingleMetricAsString('breakwater_jobs_total')).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="completed",instance_id="[^"]+"\} 1/);
   });
 
-  test('given notify-email down, when its attempts run out, then the job waits in the dead-letter queue and a replay after the fault delivers it once', async () => {
+  test('given notify-email down, when its attempts run out, then the job waits in the dead-letter queue, the operator log says so, and a replay after the fault delivers it once', async () => {
     instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, queues: FAST_RETRIES });
+    const stderr = new PassThrough();
+    let logged = '';
+    stderr.on('data', (chunk: Buffer) => (logged += chunk.toString('utf8')));
+    const activity = logActivity(new OperatorLog('info', { instance: 'jobs-notify' }, stderr), { breakers: [], fleet: instance.gateway.policies.fleet, jobs: instance.jobs });
     await setFault(world.sim, 'notify-email', { mode: 'down' });
     const paymentId = randomUUID();
     const jobId = `${paymentId}-email`;
@@ -71,6 +78,7 @@ describe('notification jobs', () => {
       expect(metrics).toMatch(/breakwater_queue_dead_letters\{queue="notify-email",instance_id="[^"]+"\} 1/);
       expect(metrics).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="dead_lettered",instance_id="[^"]+"\} 1/);
       expect(metrics).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="retried",instance_id="[^"]+"\} 2/);
+      expect(logged).toMatch(new RegExp(`^\\S+ WARN dead-letter: job ${jobId} of notify-email moved to its dead-letter queue queue=notify-email job=${jobId} attempts=3 lastError=".*503.*" instance=jobs-notify\n$`));
 
       await clearFaults(world.sim);
       expect(await instance.jobs.replayDeadLetters('notify-email')).toBe(1);
@@ -82,6 +90,7 @@ describe('notification jobs', () => {
       expect((await instance.jobs.queueCounts()).find((c) => c.name === 'notify-email')).toMatchObject({ deadLetter: 0, failed: 0, completed: 1 });
       expect(await instance.jobs.replayDeadLetters('notify-email')).toBe(0);
     } finally {
+      activity.dispose();
       await dead.close();
       await main.close();
     }

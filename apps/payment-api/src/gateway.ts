@@ -1,4 +1,4 @@
-import { ReadThroughCache } from '@breakwater/resilience';
+import { ReadThroughCache, type Disposable } from '@breakwater/resilience';
 import { RedisCacheStore } from '@breakwater/redis-store';
 import type { AppConfig } from './config/app-config';
 import { PROVIDERS, type ProviderName } from './config/downstream-config';
@@ -10,6 +10,8 @@ import { RulesScorer } from './fraud/rules-scorer';
 import { RedisConnections } from './infra/redis-connections';
 import { InventoryCheck } from './inventory/inventory-check';
 import { BullJobs } from './jobs/bull-jobs';
+import { logActivity } from './logging/activity-log';
+import { OperatorLog } from './logging/operator-log';
 import { PaymentMetrics } from './metrics/payment-metrics';
 import { IdempotencyKeys } from './payments/idempotency-keys';
 import { PaymentFlow } from './payments/payment-flow';
@@ -33,8 +35,12 @@ export class Gateway {
   readonly providers: ProviderCharge;
   readonly jobs: BullJobs;
   readonly flow: PaymentFlow;
+  /** What an operator watching this instance's stderr reads. */
+  readonly log: OperatorLog;
+  private activity: Disposable | undefined;
 
   constructor(readonly config: AppConfig) {
+    this.log = new OperatorLog(config.logLevel, { instance: config.instanceId });
     this.redis = new RedisConnections(config.redisUrl);
     this.http = new HttpClient(config.simUrl);
     this.metrics = new PaymentMetrics(config.instanceId);
@@ -63,10 +69,13 @@ export class Gateway {
 
   async start(): Promise<void> {
     await this.policies.fleet.ready();
+    // Only now: every fleet starts deciding alone until Redis first answers, and that is no news.
+    this.activity = logActivity(this.log, { breakers: this.policies.fleet.list(), fleet: this.policies.fleet, jobs: this.jobs });
     await this.jobs.start();
   }
 
   async close(): Promise<void> {
+    this.activity?.dispose();
     await this.jobs.close();
     await this.policies.close();
     await this.http.close();

@@ -24,11 +24,26 @@ function acceptEmptyJsonBodies(app: NestFastifyApplication): void {
   });
 }
 
+/**
+ * Through the load balancer, any instance may answer; GET /breakers is one instance's view and a
+ * 503 one instance's verdict. Every answer, errors and 404s included, names the instance.
+ */
+function nameTheInstance(app: NestFastifyApplication, instanceId: string): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      reply.header('x-instance-id', instanceId);
+      done();
+    });
+}
+
 async function main(): Promise<void> {
   const config = loadAppConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), new FastifyAdapter({ bodyLimit: 64 * 1024 }), { logger: ['error', 'warn'], bodyParser: false });
   app.useGlobalFilters(new ErrorFilter());
   acceptEmptyJsonBodies(app);
+  nameTheInstance(app, config.instanceId);
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();

@@ -122,6 +122,11 @@ export class ApiProcess {
     return this.exit === undefined;
   }
 
+  /** Its stderr so far (the last OUTPUT_LIMIT characters): the operator log. */
+  get stderrText(): string {
+    return this.stderr;
+  }
+
   /** Resolves with the url of its `API READY` line; rejects with its output if it exits or takes too long. */
   async ready(timeoutMs = API_START_TIMEOUT_MS): Promise<string> {
     const started = Date.now();

@@ -11,3 +11,11 @@ describe('PAYMENT_LEASE_MS', () => {
     expect(() => loadAppConfig({ PAYMENT_LEASE_MS: 'soon' })).toThrow(/PAYMENT_LEASE_MS/);
   });
 });
+
+describe('LOG_LEVEL', () => {
+  it('is info unless set; any case; a bad value stops start-up naming it', () => {
+    expect(loadAppConfig({}).logLevel).toBe('info');
+    expect(loadAppConfig({ LOG_LEVEL: 'SILENT' }).logLevel).toBe('silent');
+    expect(() => loadAppConfig({ LOG_LEVEL: 'chatty' })).toThrow(/LOG_LEVEL must be one of info, warn, error, silent/);
+  });
+});

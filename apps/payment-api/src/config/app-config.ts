@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { InvalidConfigError } from '@breakwater/resilience';
+import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/operator-log';
 import { loadDownstreamSettings, type DownstreamName, type DownstreamSettings } from './downstream-config';
 
 /** What to do with a payment when the inventory service is down and nothing is cached. */
@@ -26,6 +27,8 @@ export interface AppConfig {
   auditExportFile: string;
   /** How soon a job whose worker died is run again (BullMQ lock duration). */
   jobLockMs: number;
+  /** The least severe operator log line written on stderr; `silent` writes none. */
+  logLevel: LogLevel;
   downstreams: Record<DownstreamName, DownstreamSettings>;
 }
 
@@ -43,6 +46,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const inventoryFallback = (env.INVENTORY_FALLBACK ?? 'accept') as InventoryFallback;
   if (inventoryFallback !== 'accept' && inventoryFallback !== 'refuse') problems.push(`INVENTORY_FALLBACK must be accept or refuse (got ${JSON.stringify(env.INVENTORY_FALLBACK)})`);
   const paymentDeadlineMs = int('PAYMENT_DEADLINE_MS', 8000, 100);
+  const logLevel = env.LOG_LEVEL === undefined || env.LOG_LEVEL === '' ? DEFAULT_LOG_LEVEL : env.LOG_LEVEL.toLowerCase();
+  if (!isLogLevel(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(env.LOG_LEVEL)})`);
   const config: AppConfig = {
     port: int('PORT', 3001, 0),
     host: env.HOST ?? '127.0.0.1',
@@ -56,6 +61,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     paymentLeaseMs: int('PAYMENT_LEASE_MS', 2 * paymentDeadlineMs, 100),
     auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
     jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
+    logLevel: isLogLevel(logLevel) ? logLevel : DEFAULT_LOG_LEVEL,
     downstreams: loadDownstreamSettings(env),
   };
   if (problems.length > 0) throw new InvalidConfigError('payment-api environment', problems);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import type Redis from 'ioredis';
+import { EventEmitter } from '@breakwater/resilience';
 import { RedisUnavailableError } from '@breakwater/redis-store';
 import type { AppConfig } from '../config/app-config';
 import type { ProviderName } from '../config/downstream-config';
@@ -12,7 +13,7 @@ import type { PaymentStore } from '../payments/payment-store';
 import type { ProviderCharge } from '../providers/provider-charge';
 import { AuditExportFile } from './audit-export-file';
 import { auditExportProcessor } from './audit-export-processor';
-import { DeadLetterQueue } from './dead-letter-queue';
+import { DeadLetterQueue, type DeadLettered } from './dead-letter-queue';
 import { QueueLock } from './queue-lock';
 import { EnqueueGuard } from './enqueue-guard';
 import { JITTERED_EXPONENTIAL, jitteredExponential } from './job-backoff';
@@ -76,6 +77,9 @@ export class BullJobs extends JobScheduler {
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastWorkerError = 0;
   private closing = false;
+  private readonly deadLettered = new EventEmitter<DeadLettered>();
+  /** A job's attempts ran out and it moved to its dead-letter queue (announced by the instance that moved it). */
+  readonly onDeadLetter = this.deadLettered.event;
 
   constructor(private readonly deps: JobsDeps) {
     super();
@@ -103,7 +107,7 @@ export class BullJobs extends JobScheduler {
       );
       const dead = this.watch(new Queue<DeadLetterData>(deadLetterName(name), { connection: this.connection, prefix }));
       const lock = new QueueLock(this.connection, `${prefix}:${name}:dead-letter-lock`);
-      deadLetters[name] = new DeadLetterQueue(name, queues[name], dead, this.metrics, lock);
+      deadLetters[name] = new DeadLetterQueue(name, queues[name], dead, this.metrics, lock, this.deadLettered);
     }
     this.queues = queues;
     this.deadLetters = deadLetters;
@@ -168,9 +172,7 @@ export class BullJobs extends JobScheduler {
   /** Puts every job of `queue`'s dead-letter queue back in `queue` (same id, fresh attempts); how many. */
   async replayDeadLetters(queue: string): Promise<number> {
     if (!isQueueName(queue)) throw new UnknownQueueError(queue);
-    const replayed = await this.deadLetters[queue].replay();
-    if (replayed > 0) this.log.log(`replayed ${replayed} dead letter(s) of ${queue}`);
-    return replayed;
+    return this.deadLetters[queue].replay();
   }
 
   /** Workers first (running jobs get CLOSE_GRACE_MS, then are cancelled and retried elsewhere), then the queues. */

@@ -1,8 +1,17 @@
 import type { Queue } from 'bullmq';
+import type { EventEmitter } from '@breakwater/resilience';
 import type { DeadLetterData, JobData } from './job-data';
 import type { QueueLock } from './queue-lock';
 import type { QueueMetrics } from './queue-metrics';
 import type { QueueName } from './queue-table';
+
+/** A job whose attempts ran out, now in its dead-letter queue. */
+export interface DeadLettered {
+  queue: QueueName;
+  jobId: string;
+  attempts: number;
+  lastError: string;
+}
 
 /** How many jobs one page of a sweep or replay reads. */
 const PAGE = 100;
@@ -25,6 +34,7 @@ export class DeadLetterQueue {
     private readonly metrics: QueueMetrics,
     /** Bury and replay of one queue never interleave across the fleet. */
     private readonly lock: QueueLock,
+    private readonly buried: EventEmitter<DeadLettered>,
   ) {}
 
   /** Moves the failed job `jobId` to the dead-letter queue; false when it is not (or no longer) failed. */
@@ -38,8 +48,10 @@ export class DeadLetterQueue {
     const letter: DeadLetterData = { name: job.name, data: job.data, lastError: job.failedReason ?? 'unknown error', attemptsMade: job.attemptsMade, deadAt: job.finishedOn ?? Date.now() };
     await this.dead.add(job.name, letter, { jobId });
     const removed = await this.main.remove(jobId);
-    if (removed === 1) this.metrics.job(this.name, 'dead_lettered');
-    return removed === 1;
+    if (removed !== 1) return false;
+    this.metrics.job(this.name, 'dead_lettered');
+    this.buried.emit({ queue: this.name, jobId, attempts: letter.attemptsMade, lastError: letter.lastError });
+    return true;
   }
 
   /** Buries every job in the main queue's failed set (each one has exhausted its attempts). */
