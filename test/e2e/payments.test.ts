@@ -118,6 +118,10 @@ describe('payments on a healthy fleet of two instances', () => {
       { label: 'a payment method other than card', body: { ...valid, paymentMethod: { type: 'cash', token: 't' } }, fields: ['paymentMethod.type'] },
       { label: 'a bad email', body: { ...valid, notify: { email: 'not-an-email' } }, fields: ['notify.email'] },
       { label: 'an unknown notification channel', body: { ...valid, notify: { fax: '123' } }, fields: ['notify.fax'] },
+      // Fastify's own parser refuses prototype poisoning; a bare JSON.parse let these through
+      // (the validator does not list the keys of an item or of paymentMethod).
+      { label: 'a "__proto__" key (prototype poisoning)', raw: JSON.stringify({ ...valid, items: [{ sku: 'sku-1', qty: 1 }] }).replace('"qty":1}', '"qty":1,"__proto__":{"isAdmin":true}}'), fields: ['(body)'] },
+      { label: 'a "constructor.prototype" key (prototype poisoning)', raw: JSON.stringify({ ...valid, paymentMethod: { type: 'card', token: 'tok_visa' } }).replace('"tok_visa"}', '"tok_visa","constructor":{"prototype":{"isAdmin":true}}}'), fields: ['(body)'] },
       { label: 'several problems at once', body: { amount: -1, currency: 'x', extra: true }, fields: ['amount', 'currency', 'customerId', 'extra', 'items', 'paymentMethod'] },
     ];
 

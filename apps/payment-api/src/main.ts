@@ -5,22 +5,25 @@ import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
 import { ErrorFilter } from './infra/error.filter';
 
+const BAD_JSON = 'the body is not valid JSON, or holds a forbidden key (__proto__, or constructor with prototype)';
+
 /**
  * An admin POST with `content-type: application/json` and no body is a normal request (curl and
  * many clients send it so); Fastify's default parser would refuse it with 400 before any guard
- * runs. Empty JSON bodies parse as undefined; malformed ones are still a 400.
+ * runs. Empty (or blank) JSON bodies parse as undefined; everything else goes to Fastify's own
+ * JSON parser, which refuses malformed JSON and prototype poisoning (a `__proto__` key, or a
+ * `constructor` key holding `prototype`) with a 400.
  */
 function acceptEmptyJsonBodies(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text) as unknown);
-    } catch {
-      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }), undefined);
-    }
+    // Its own error (a Fastify error) would reach the error filter as a bare HttpException; this
+    // one is answered as every other bad body: 400 INVALID_REQUEST naming the body.
+    parseJson(request, text, (error, parsed) => (error ? done(Object.assign(new Error(BAD_JSON), { statusCode: 400 }), undefined) : done(null, parsed)));
   });
 }
 
