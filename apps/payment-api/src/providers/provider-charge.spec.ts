@@ -57,3 +57,19 @@ describe('ProviderCharge onAttempt', () => {
     expect(attempts).toEqual(['provider-a']);
   });
 });
+
+describe('ProviderCharge status (reconciliation)', () => {
+  const path = '/providers/a/charges/p-1';
+  const statusOf = (reply: HttpAnswer) => new ProviderCharge(fakeHttp({ [path]: reply }, []), chains).status('provider-a', 'p-1', NEVER_ABORTED);
+
+  it("is NOT_FOUND only on the provider's own answer: 404 with status NOT_FOUND", async () => {
+    await expect(statusOf(answer(404, { status: 'NOT_FOUND' }))).resolves.toBe('NOT_FOUND');
+    await expect(statusOf(answer(200, { status: 'CHARGED', chargeId: 'ch_1' }))).resolves.toBe('CHARGED');
+  });
+
+  it('a 404 that is not that answer (a misrouted query, a proxy page) is an unexpected answer, never NOT_FOUND', async () => {
+    await expect(statusOf(answer(404, { error: 'no such endpoint: GET /charge/p-1' }))).rejects.toMatchObject({ code: 'UNEXPECTED_ANSWER', status: 404 });
+    await expect(statusOf({ status: 404, json: undefined, text: '<html>Not Found</html>' })).rejects.toMatchObject({ code: 'UNEXPECTED_ANSWER', status: 404 });
+    await expect(statusOf(answer(404, { status: 'CHARGED' }))).rejects.toMatchObject({ code: 'UNEXPECTED_ANSWER' });
+  });
+});

@@ -63,12 +63,17 @@ export class ProviderCharge {
     return { kind: 'unavailable', skipped, retryAfterMs: Number.isFinite(retryAfterMs) ? retryAfterMs : DEFAULT_RETRY_AFTER_MS };
   }
 
-  /** The provider's record of the charge, for reconciliation: CHARGED, DECLINED or NOT_FOUND. */
+  /**
+   * The provider's record of the charge, for reconciliation: CHARGED, DECLINED or NOT_FOUND.
+   * NOT_FOUND is only the provider's own answer for a key it never saw, `404 {"status":
+   * "NOT_FOUND"}`: any other 404 (a misrouted query, a proxy's page) says nothing about the
+   * charge and is an UnexpectedAnswerError, so the reconciliation asks again.
+   */
   async status(provider: ProviderName, paymentId: string, signal: AbortSignal): Promise<'CHARGED' | 'DECLINED' | 'NOT_FOUND'> {
     return this.chains[provider].execute(async (s) => {
       const answer = await this.http.send('GET', `${PATHS[provider]}/charges/${encodeURIComponent(paymentId)}`, s);
       const status = (answer.json as { status?: unknown } | undefined)?.status;
-      if (answer.status === 404) return 'NOT_FOUND';
+      if (answer.status === 404 && status === 'NOT_FOUND') return 'NOT_FOUND';
       if (answer.status === 200 && (status === 'CHARGED' || status === 'DECLINED')) return status;
       if (answer.status >= 500) throw new NotProcessedError(provider, answer.status);
       throw new UnexpectedAnswerError(provider, answer.status, answer.text);
