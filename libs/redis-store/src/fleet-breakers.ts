@@ -76,6 +76,8 @@ export class FleetBreakers {
   private readonly onReady = (): void => runDetached('the re-read after a reconnect', () => this.sync());
   private readonly onMessage = (channel: string, message: string): void => runDetached('a transition message', () => this.receive(channel, message));
   private readonly ignoreError = (): void => undefined;
+  /** The coordination connection closed: no command can be sent until it is ready again. */
+  private readonly onConnectionLost = (): void => this.enterLocalMode(new RedisUnavailableError('the coordination connection closed'));
 
   constructor(private readonly options: FleetBreakersOptions) {
     const problems: string[] = [];
@@ -115,6 +117,10 @@ export class FleetBreakers {
     // Messages sent while the subscriber was away are lost: re-read everything when it is back.
     this.subscriber.on('ready', this.onReady);
     options.redis.on('ready', this.onReady);
+    // Local mode from the moment the connection is lost, not from the next command that fails
+    // (up to syncIntervalMs later, or never for a breaker with no traffic).
+    options.redis.on('close', this.onConnectionLost);
+    options.redis.on('end', this.onConnectionLost);
     const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
     this.subscription = new ChannelSubscription(this.subscriber, this.channel, syncIntervalMs, (failure) => this.subscribeFailed.emit(failure));
 
@@ -190,6 +196,8 @@ export class FleetBreakers {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.options.redis.off('ready', this.onReady);
+    this.options.redis.off('close', this.onConnectionLost);
+    this.options.redis.off('end', this.onConnectionLost);
     if (this.modeValue === 'fleet') await Promise.all(this.list().map((b) => b.flush()));
     for (const b of this.breakers.values()) b.dispose();
     this.subscription.close();
