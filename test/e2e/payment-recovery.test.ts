@@ -14,6 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyKeys } from '../../apps/payment-api/src/payments/idempotency-keys';
 import type { PaymentAnswer, PaymentRequest } from '../../apps/payment-api/src/payments/payment';
+import type { FlowResult } from '../../apps/payment-api/src/payments/payment-flow';
+import type { ChargeOutcome } from '../../apps/payment-api/src/providers/provider-charge';
 import { bodyHash, paymentKeys } from '../../apps/payment-api/src/payments/payment-keys';
 import { createWorld, startInstance, type JobsInstance, type World } from '../jobs/support/jobs-harness';
 import { sleep, waitFor } from '../support/wait-for';
@@ -60,7 +62,7 @@ describe('a claim left pending by a request that died is recovered by the next r
   async function deadClaim(key: string, body: PaymentRequest, leaseMs = LEASE_MS): Promise<string> {
     const id = randomUUID();
     const claim = await keys.claim(key, bodyHash(body), id, leaseMs);
-    expect(claim).toEqual({ kind: 'new', paymentId: id });
+    expect(claim).toMatchObject({ kind: 'new', held: { paymentId: id } });
     return id;
   }
 
@@ -235,6 +237,66 @@ describe('a claim left pending by a request that died is recovered by the next r
     await store().recordAttempt(other, 'provider-a');
     await expect(store().transition(other, 'FAILED', {}, 'abandoned', { ifAttempts: [] })).rejects.toMatchObject({ code: 'PAYMENT_ATTEMPTS_CHANGED' });
     expect(await statusOf(other)).toBe('RECEIVED');
+  });
+
+  describe('a slow request overtaken by a recovery leaves the key the answer the recovery gave it', () => {
+    /**
+     * Request A records its attempt at provider-a, then stalls past its lease while a retry with
+     * the key recovers the payment (PENDING_REVIEW at provider-a, the key completed); then A's
+     * charge ends with `outcome`. Returns the retry's answer, A's, and a replay's after both.
+     */
+    async function overtaken(outcome: ChargeOutcome): Promise<{ id: string; retry: FlowResult; late: FlowResult; replay: FlowResult }> {
+      const key = newKey();
+      const body = request();
+      let attempted!: (id: string) => void;
+      const attempt = new Promise<string>((resolve) => (attempted = resolve));
+      let recovered!: () => void;
+      const recovery = new Promise<void>((resolve) => (recovered = resolve));
+      jest.spyOn(instance.gateway.providers, 'charge').mockImplementationOnce(async (charge, _signal, onAttempt) => {
+        await onAttempt?.('provider-a');
+        attempted(charge.paymentId);
+        await recovery;
+        return outcome;
+      });
+      const slow = flow().submit(key, body);
+      const id = await attempt;
+      await afterLease();
+      const retry = await flow().submit(key, body);
+      recovered();
+      const late = await slow;
+      const replay = await flow().submit(key, body);
+      return { id, retry, late, replay };
+    }
+
+    test('a key is settled only by the claim holding it (a takeover gets a new token), and once it has its answer it keeps it', async () => {
+      const key = newKey();
+      const hash = bodyHash(request());
+      const first = await keys.claim(key, hash, randomUUID(), 50);
+      await sleep(80);
+      const second = await keys.claim(key, hash, randomUUID(), 30_000);
+      if (first.kind !== 'new' || second.kind !== 'stale') throw new Error(`unexpected claims ${first.kind}, ${second.kind}`);
+      expect(second.held.paymentId).toBe(first.held.paymentId);
+      expect(await keys.complete(first.held, { status: 201, body: 'overtaken' })).toEqual({ kind: 'lost' });
+      expect(await keys.release(first.held)).toEqual({ kind: 'lost' });
+      expect(await keys.complete(second.held, { status: 201, body: 'recovered' })).toEqual({ kind: 'settled' });
+      expect(await keys.complete(second.held, { status: 201, body: 'again' })).toEqual({ kind: 'answered', answer: { status: 201, body: 'recovered' } });
+      expect(await keys.release(second.held)).toEqual({ kind: 'answered', answer: { status: 201, body: 'recovered' } });
+      expect(await keys.claim(key, hash, randomUUID(), 50)).toEqual({ kind: 'done', answer: { status: 201, body: 'recovered' } });
+    });
+
+    test('A then charged: its answer does not overwrite the key, which replays the recovery\'s PENDING_REVIEW', async () => {
+      const { id, retry, late, replay } = await overtaken({ kind: 'charged', provider: 'provider-a', chargeId: 'ch_late', skipped: [] });
+      expect(retry).toMatchObject({ status: 201, body: { id, status: 'PENDING_REVIEW', provider: 'provider-a' } });
+      expect(replay).toEqual({ status: 200, body: retry.body });
+      expect(late).toEqual({ status: 200, body: retry.body });
+    });
+
+    test('A then found no provider: it does not give the key back, so the next request replays the answer instead of making a fresh payment', async () => {
+      const { id, retry, late, replay } = await overtaken({ kind: 'unavailable', skipped: ['provider-a', 'provider-b', 'provider-c'], retryAfterMs: 1_000 });
+      expect(retry).toMatchObject({ status: 201, body: { id, status: 'PENDING_REVIEW', provider: 'provider-a' } });
+      expect(replay).toEqual({ status: 200, body: retry.body });
+      expect(late).toEqual({ status: 200, body: retry.body });
+    });
   });
 
   describe('errors after the claim, in the request itself', () => {

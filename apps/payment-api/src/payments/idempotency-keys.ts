@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
@@ -9,13 +10,31 @@ const LUA = join(__dirname, 'lua');
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type Claim =
-  | { kind: 'new'; paymentId: string }
+  | { kind: 'new'; held: HeldKey }
   | { kind: 'conflict' }
   | { kind: 'done'; answer: StoredAnswer }
   /** A request with this key is running (its lease has not expired). */
   | { kind: 'pending'; paymentId: string }
   /** The pending claim's lease had expired (its request died): the key is now this caller's, with a new lease. */
-  | { kind: 'stale'; paymentId: string };
+  | { kind: 'stale'; held: HeldKey };
+
+/**
+ * A key as one claim holds it: only that claim can settle it (complete or release), and only
+ * while it is pending. A recovery that takes the key over gets a new token, so the request it
+ * overtook can no longer settle it.
+ */
+export interface HeldKey {
+  clientKey: string;
+  paymentId: string;
+  token: string;
+}
+
+/**
+ * What settling a key did: 'settled'; 'answered', the key has an answer already (a recovery
+ * stored it) and keeps it: the caller answers with it; 'lost', another claim holds the key (or
+ * it is gone): the caller's settle changed nothing.
+ */
+export type Settlement = { kind: 'settled' } | { kind: 'answered'; answer: StoredAnswer } | { kind: 'lost' };
 
 /** The answer stored for a key: replays get it again. */
 export interface StoredAnswer {
@@ -38,22 +57,35 @@ export class IdempotencyKeys {
 
   /**
    * Claims the key for `newPaymentId` with a lease of `leaseMs` (Redis time): a pending claim
-   * whose lease expired is taken over ('stale', with the payment id it was claimed for).
+   * whose lease expired is taken over ('stale', with the payment id it was claimed for). A claim
+   * that holds the key ('new', 'stale') gets a token of its own to settle it with.
    */
   async claim(clientKey: string, bodyHash: string, newPaymentId: string, leaseMs: number): Promise<Claim> {
-    const reply = await this.claimScript([idempotencyKey(this.prefix, clientKey)], [bodyHash, newPaymentId, IDEMPOTENCY_TTL_MS, Math.max(1, Math.round(leaseMs))]);
+    const token = randomUUID();
+    const reply = await this.claimScript([idempotencyKey(this.prefix, clientKey)], [bodyHash, newPaymentId, IDEMPOTENCY_TTL_MS, Math.max(1, Math.round(leaseMs)), token]);
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to claim-idempotency-key: ${JSON.stringify(reply)}`);
     const [kind, value] = reply.map(String);
-    if (kind === 'new' || kind === 'pending' || kind === 'stale') return { kind, paymentId: value };
+    if (kind === 'new' || kind === 'stale') return { kind, held: { clientKey, paymentId: value, token } };
+    if (kind === 'pending') return { kind, paymentId: value };
     if (kind === 'done') return { kind, answer: JSON.parse(value) as StoredAnswer };
     return { kind: 'conflict' };
   }
 
-  async complete(clientKey: string, paymentId: string, answer: StoredAnswer): Promise<void> {
-    await this.settleScript([idempotencyKey(this.prefix, clientKey)], [paymentId, 'done', JSON.stringify(answer)]);
+  /** Stores the answer every replay gets, if `key` still holds the key and it has no answer yet. */
+  complete(key: HeldKey, answer: StoredAnswer): Promise<Settlement> {
+    return this.settle(key, 'done', JSON.stringify(answer));
   }
 
-  async release(clientKey: string, paymentId: string): Promise<void> {
-    await this.settleScript([idempotencyKey(this.prefix, clientKey)], [paymentId, 'release', '']);
+  /** Gives the key back (the client's retry is a fresh attempt), if `key` still holds it and it has no answer yet. */
+  release(key: HeldKey): Promise<Settlement> {
+    return this.settle(key, 'release', '');
+  }
+
+  private async settle(key: HeldKey, action: 'done' | 'release', answer: string): Promise<Settlement> {
+    const reply = await this.settleScript([idempotencyKey(this.prefix, key.clientKey)], [key.paymentId, key.token, action, answer]);
+    if (!Array.isArray(reply)) throw new Error(`unexpected reply to settle-idempotency-key: ${JSON.stringify(reply)}`);
+    if (reply[0] === 1) return { kind: 'settled' };
+    if (reply[0] === -1) return { kind: 'answered', answer: JSON.parse(String(reply[1])) as StoredAnswer };
+    return { kind: 'lost' };
   }
 }

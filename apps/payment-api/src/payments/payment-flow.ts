@@ -9,7 +9,7 @@ import type { JobScheduler } from '../jobs/job-scheduler';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
 import { PROVIDERS, type ProviderName } from '../config/downstream-config';
 import type { ChargeOutcome, ProviderCharge } from '../providers/provider-charge';
-import type { IdempotencyKeys, StoredAnswer } from './idempotency-keys';
+import type { HeldKey, IdempotencyKeys, StoredAnswer } from './idempotency-keys';
 import { PaymentStatus, type FraudMode, type PaymentAnswer, type PaymentRequest } from './payment';
 import { bodyHash } from './payment-keys';
 import { attemptsOf, attemptsTracked, PaymentAttemptsChangedError, PaymentTransitionError, type PaymentStore } from './payment-store';
@@ -92,11 +92,11 @@ export class PaymentFlow {
         const claim = await this.d.keys.claim(clientKey, hash, randomUUID(), this.leaseMs);
         if (claim.kind === 'conflict') return { status: 409, body: { error: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key was used with another request body' } };
         if (claim.kind === 'done') return replay(claim.answer);
-        if (claim.kind === 'new') return await this.process(clientKey, claim.paymentId, request, deadline.signal);
+        if (claim.kind === 'new') return await this.process(claim.held, request, deadline.signal);
         if (claim.kind === 'stale') {
           // The request that held the key died; the key is ours now (with a new lease).
-          if (++recoveries > MAX_RECOVERY_ROUNDS) throw new Error(`the Idempotency-Key of payment ${claim.paymentId} could not be recovered`);
-          const recovered = await this.recover(clientKey, claim.paymentId, request, deadline.signal);
+          if (++recoveries > MAX_RECOVERY_ROUNDS) throw new Error(`the Idempotency-Key of payment ${claim.held.paymentId} could not be recovered`);
+          const recovered = await this.recover(claim.held, request, deadline.signal);
           if (recovered !== 'claim-again') return recovered;
           continue;
         }
@@ -130,12 +130,13 @@ export class PaymentFlow {
    * rather than dead: they fail if it recorded an attempt meanwhile, and once the payment left
    * RECEIVED that request can record (and so send) nothing more.
    */
-  private async recover(clientKey: string, id: string, r: PaymentRequest, signal: AbortSignal): Promise<FlowResult | 'claim-again'> {
+  private async recover(key: HeldKey, r: PaymentRequest, signal: AbortSignal): Promise<FlowResult | 'claim-again'> {
+    const id = key.paymentId;
     for (let round = 1; ; round++) {
       const payment = await this.d.store.get(id);
       if (payment === undefined) {
         this.log.warn(`payment ${id}: its request died before recording it; processing it again under the same id`);
-        return this.process(clientKey, id, r, signal);
+        return this.process(key, r, signal);
       }
       const f = payment.fields;
       const attempts = attemptsOf(f);
@@ -151,17 +152,16 @@ export class PaymentFlow {
             if (provider === undefined) {
               this.log.warn(`payment ${id}: its request died before any charge was sent; FAILED, the key is given back`);
               await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts: [] }));
-              await this.d.keys.release(clientKey, id);
+              await this.d.keys.release(key);
               return 'claim-again';
             }
             if (!isProvider(provider)) throw new Error(`payment ${id} records an attempt at an unknown provider ${provider}`);
             this.log.warn(`payment ${id}: its request died after asking ${provider} to charge; PENDING_REVIEW, reconciling with ${provider}`);
             const answer = await this.settle(id, PaymentStatus.PENDING_REVIEW, provider, fraudOf(f), recordedDegraded(f), { provider }, `outcome unknown at ${provider}: its request died after sending the charge`, { ifAttempts: attempts });
-            await this.d.keys.complete(clientKey, id, { status: 201, body: answer });
-            return { status: 201, body: answer };
+            return await this.completeKey(key, answer, 201);
           }
           case PaymentStatus.FAILED:
-            await this.d.keys.release(clientKey, id);
+            await this.d.keys.release(key);
             return 'claim-again';
           case PaymentStatus.AUTHORIZED:
           case PaymentStatus.DECLINED:
@@ -172,8 +172,7 @@ export class PaymentFlow {
             const answer = this.answer(id, status, provider, fraudOf(f), recordedDegraded(f), declineReason);
             if (status === PaymentStatus.PENDING_REVIEW && provider !== null) await this.d.jobs.reconcile(id, provider);
             if (status !== PaymentStatus.PENDING_REVIEW) await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
-            await this.d.keys.complete(clientKey, id, { status: 201, body: answer });
-            return { status: 200, body: answer };
+            return await this.completeKey(key, answer, 200);
           }
           default:
             throw new Error(`payment ${id} has an unknown status ${String(f.status)}`);
@@ -186,17 +185,18 @@ export class PaymentFlow {
     }
   }
 
-  private async process(clientKey: string, id: string, r: PaymentRequest, signal: AbortSignal): Promise<FlowResult> {
+  private async process(key: HeldKey, r: PaymentRequest, signal: AbortSignal): Promise<FlowResult> {
     const startedAt = performance.now();
     const run: Run = { created: false, attempts: [], mayHaveCharged: undefined, fraud: undefined, degraded: [], fields: {} };
     try {
-      return await this.steps(clientKey, id, r, signal, run, startedAt);
+      return await this.steps(key, r, signal, run, startedAt);
     } catch (error) {
-      return await this.afterError(clientKey, id, r, run, error, startedAt);
+      return await this.afterError(key, r, run, error, startedAt);
     }
   }
 
-  private async steps(clientKey: string, id: string, r: PaymentRequest, signal: AbortSignal, run: Run, startedAt: number): Promise<FlowResult> {
+  private async steps(key: HeldKey, r: PaymentRequest, signal: AbortSignal, run: Run, startedAt: number): Promise<FlowResult> {
+    const id = key.paymentId;
     await this.record(id, () => this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify) }));
     run.created = true;
 
@@ -206,13 +206,13 @@ export class PaymentFlow {
     if (fraud.mode === 'rules') degraded.push('fraud');
     const fraudFields = { fraudScore: String(fraud.score), fraudMode: fraud.mode };
     run.fields = fraudFields;
-    if (fraud.score >= FRAUD_DECLINE_SCORE) return this.finish(clientKey, id, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, 'fraud score too high', startedAt);
+    if (fraud.score >= FRAUD_DECLINE_SCORE) return this.finish(key, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, 'fraud score too high', startedAt);
 
     const stock = await this.d.inventory.check(r.items, signal);
     if ((stock.kind === 'available' || stock.kind === 'out-of-stock') && stock.degraded) degraded.push('inventory');
     if (stock.kind === 'unchecked') degraded.push('inventory');
-    if (stock.kind === 'out-of-stock') return this.finish(clientKey, id, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, `out of stock: ${stock.sku}`, startedAt);
-    if (stock.kind === 'unavailable') return this.unavailable(clientKey, id, fraudFields, 'inventory unavailable and INVENTORY_FALLBACK=refuse', DEFAULT_UNAVAILABLE_RETRY_MS, startedAt);
+    if (stock.kind === 'out-of-stock') return this.finish(key, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, `out of stock: ${stock.sku}`, startedAt);
+    if (stock.kind === 'unavailable') return this.unavailable(key, fraudFields, 'inventory unavailable and INVENTORY_FALLBACK=refuse', DEFAULT_UNAVAILABLE_RETRY_MS, startedAt);
 
     // Each provider's attempt is on the record before it is asked: if this request dies, the
     // next one with its key knows the charge is ambiguous, and with whom.
@@ -227,7 +227,7 @@ export class PaymentFlow {
     const charge = await this.d.providers.charge({ paymentId: id, amount: r.amount, currency: r.currency, token: r.paymentMethod.token }, signal, onAttempt);
     run.mayHaveCharged = charge.kind === 'unavailable' ? undefined : charge.provider;
     degraded.push(...charge.skipped);
-    return this.afterCharge(clientKey, id, r, charge, fraud, degraded, fraudFields, startedAt);
+    return this.afterCharge(key, r, charge, fraud, degraded, fraudFields, startedAt);
   }
 
   /**
@@ -238,7 +238,8 @@ export class PaymentFlow {
    * reconcile job, answered as such. Whatever of this fails (Redis down) is left to the lease:
    * the next request with the key after it expires recovers the payment (recover()).
    */
-  private async afterError(clientKey: string, id: string, r: PaymentRequest, run: Run, error: unknown, startedAt: number): Promise<FlowResult> {
+  private async afterError(key: HeldKey, r: PaymentRequest, run: Run, error: unknown, startedAt: number): Promise<FlowResult> {
+    const id = key.paymentId;
     // Before the record exists (or if another request created it) there is nothing of ours to undo.
     if (!run.created) throw error;
     const provider = run.mayHaveCharged;
@@ -246,14 +247,14 @@ export class PaymentFlow {
       try {
         await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, run.fields, `failed before any charge was sent: ${describe(error)}`, { ifAttempts: run.attempts }));
         this.d.metrics.paymentFinished(PaymentStatus.FAILED, performance.now() - startedAt);
-        await this.d.keys.release(clientKey, id);
+        await this.d.keys.release(key);
       } catch (cleanup) {
         this.log.warn(`payment ${id}: could not mark it FAILED after "${describe(error)}": ${describe(cleanup)}; the key's lease will let a retry recover it`);
       }
       throw error;
     }
     try {
-      return await this.finish(clientKey, id, r, PaymentStatus.PENDING_REVIEW, provider, run.fraud ?? fraudOf(run.fields), run.degraded, { ...run.fields, provider }, `outcome unknown at ${provider}: the request failed after sending the charge (${describe(error)})`, startedAt, { ifAttempts: run.attempts });
+      return await this.finish(key, r, PaymentStatus.PENDING_REVIEW, provider, run.fraud ?? fraudOf(run.fields), run.degraded, { ...run.fields, provider }, `outcome unknown at ${provider}: the request failed after sending the charge (${describe(error)})`, startedAt, { ifAttempts: run.attempts });
     } catch (cleanup) {
       this.log.warn(`payment ${id}: could not move it to PENDING_REVIEW after "${describe(error)}": ${describe(cleanup)}; the key's lease will let a retry recover it`);
       throw error;
@@ -261,8 +262,7 @@ export class PaymentFlow {
   }
 
   private async afterCharge(
-    clientKey: string,
-    id: string,
+    key: HeldKey,
     r: PaymentRequest,
     charge: ChargeOutcome,
     fraud: { score: number; mode: FraudMode },
@@ -272,19 +272,18 @@ export class PaymentFlow {
   ): Promise<FlowResult> {
     switch (charge.kind) {
       case 'charged':
-        return this.finish(clientKey, id, r, PaymentStatus.AUTHORIZED, charge.provider, fraud, degraded, { ...fields, provider: charge.provider, chargeId: charge.chargeId }, `charged by ${charge.provider}`, startedAt);
+        return this.finish(key, r, PaymentStatus.AUTHORIZED, charge.provider, fraud, degraded, { ...fields, provider: charge.provider, chargeId: charge.chargeId }, `charged by ${charge.provider}`, startedAt);
       case 'declined':
-        return this.finish(clientKey, id, r, PaymentStatus.DECLINED, charge.provider, fraud, degraded, { ...fields, provider: charge.provider }, `declined by ${charge.provider}`, startedAt);
+        return this.finish(key, r, PaymentStatus.DECLINED, charge.provider, fraud, degraded, { ...fields, provider: charge.provider }, `declined by ${charge.provider}`, startedAt);
       case 'ambiguous':
-        return this.finish(clientKey, id, r, PaymentStatus.PENDING_REVIEW, charge.provider, fraud, degraded, { ...fields, provider: charge.provider }, `outcome unknown at ${charge.provider}: ${describe(charge.error)}`, startedAt);
+        return this.finish(key, r, PaymentStatus.PENDING_REVIEW, charge.provider, fraud, degraded, { ...fields, provider: charge.provider }, `outcome unknown at ${charge.provider}: ${describe(charge.error)}`, startedAt);
       case 'unavailable':
-        return this.unavailable(clientKey, id, fields, `no provider could take the payment (${charge.skipped.join(', ')})`, charge.retryAfterMs, startedAt);
+        return this.unavailable(key, fields, `no provider could take the payment (${charge.skipped.join(', ')})`, charge.retryAfterMs, startedAt);
     }
   }
 
   private async finish(
-    clientKey: string,
-    id: string,
+    key: HeldKey,
     r: PaymentRequest,
     status: PaymentStatus,
     provider: ProviderName | null,
@@ -295,13 +294,27 @@ export class PaymentFlow {
     startedAt: number,
     guard: { ifAttempts?: readonly string[] } = {},
   ): Promise<FlowResult> {
+    const id = key.paymentId;
     const body = await this.settle(id, status, provider, fraud, degraded, fields, reason, guard);
-    await this.d.keys.complete(clientKey, id, { status: 201, body });
+    const result = await this.completeKey(key, body, 201);
     if (status === PaymentStatus.AUTHORIZED || status === PaymentStatus.DECLINED) {
       await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
     }
     this.d.metrics.paymentFinished(status, performance.now() - startedAt);
-    return { status: 201, body };
+    return result;
+  }
+
+  /**
+   * Stores `answer` (201) as the key's answer and returns it with `status`. If a recovery took
+   * the key over meanwhile (this request was slow, not dead), the key is left as it is: when it
+   * has its answer already, that answer is the one every request with the key gets, this one
+   * included (a replay).
+   */
+  private async completeKey(key: HeldKey, answer: PaymentAnswer, status: number): Promise<FlowResult> {
+    const settled = await this.d.keys.complete(key, { status: 201, body: answer });
+    if (settled.kind === 'settled') return { status, body: answer };
+    this.log.warn(`payment ${key.paymentId}: its Idempotency-Key was taken over by a recovery meanwhile; the key keeps ${settled.kind === 'answered' ? 'the answer it has' : 'its new holder'}`);
+    return settled.kind === 'answered' ? replay(settled.answer) : { status, body: answer };
   }
 
   /**
@@ -334,10 +347,13 @@ export class PaymentFlow {
   }
 
   /** Nothing was charged and the client may try again: FAILED, the key given back, 503. */
-  private async unavailable(clientKey: string, id: string, fields: Record<string, string>, reason: string, retryAfterMs: number, startedAt: number): Promise<FlowResult> {
+  private async unavailable(key: HeldKey, fields: Record<string, string>, reason: string, retryAfterMs: number, startedAt: number): Promise<FlowResult> {
+    const id = key.paymentId;
     await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, fields, reason));
-    await this.d.keys.release(clientKey, id);
+    const released = await this.d.keys.release(key);
     this.d.metrics.paymentFinished(PaymentStatus.FAILED, performance.now() - startedAt);
+    // A recovery answered the key meanwhile: that answer stands (it was given first).
+    if (released.kind === 'answered') return replay(released.answer);
     return { status: 503, body: { error: 'NO_PROVIDER_AVAILABLE', message: reason, id }, retryAfterS: retryAfter(retryAfterMs) };
   }
 

@@ -6,12 +6,15 @@
   recovers the payment from its record (payment-flow.ts).
 
   KEYS[1] key record   idem:{<sha256 of the key>}   bodyHash, paymentId, state (pending|done),
-                                                   response, leaseUntil (Redis TIME, ms)
+                                                   response, leaseUntil (Redis TIME, ms),
+                                                   claimedBy (the token of the claim holding it)
 
   ARGV[1] hash of the request body
   ARGV[2] payment id to use if the key is new
   ARGV[3] how long the record lives, ms
   ARGV[4] lease of a pending claim, ms
+  ARGV[5] this claim's token: with it, and only with it, the claim settles the key
+          (settle-idempotency-key-1.lua); a takeover makes it the key's new holder
 
   Returns { 'new', paymentId } | { 'conflict' } (same key, another body) |
           { 'done', response JSON } | { 'pending', paymentId } (a request with this key is running) |
@@ -25,7 +28,7 @@ local leaseUntil = tostring(now + tonumber(ARGV[4]))
 
 local record = rcall('HMGET', KEYS[1], 'bodyHash', 'paymentId', 'state', 'response', 'leaseUntil')
 if not record[1] then
-  rcall('HSET', KEYS[1], 'bodyHash', ARGV[1], 'paymentId', ARGV[2], 'state', 'pending', 'leaseUntil', leaseUntil)
+  rcall('HSET', KEYS[1], 'bodyHash', ARGV[1], 'paymentId', ARGV[2], 'state', 'pending', 'leaseUntil', leaseUntil, 'claimedBy', ARGV[5])
   rcall('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
   return { 'new', ARGV[2] }
 end
@@ -39,5 +42,5 @@ if not held then
   return { 'pending', record[2] }
 end
 if held > now then return { 'pending', record[2] } end
-rcall('HSET', KEYS[1], 'leaseUntil', leaseUntil)
+rcall('HSET', KEYS[1], 'leaseUntil', leaseUntil, 'claimedBy', ARGV[5])
 return { 'stale', record[2] }
