@@ -23,6 +23,7 @@ import {
   type TripReason,
 } from '@breakwater/resilience';
 import { ScriptCode, scriptConfigJson, type BreakerScriptTarget, type OverrideState, type ProbeVerdict } from './breaker-scripts';
+import { BrokenFleetBreakerError, isBreakerDataFault } from './broken-breaker.error';
 import type { FleetContext } from './fleet-context';
 import type { FleetSnapshot, ScriptReply } from './fleet-snapshot';
 import { breakerKeys } from './keys';
@@ -77,6 +78,8 @@ export class FleetBreaker implements Breaker {
   private readonly batcher: OutcomeBatcher;
   private readonly view: FleetView = { state: BreakerState.CLOSED, version: 0, openSteps: 0, openDeadline: 0, permitRetryAt: 0, calls: 0, failures: 0, slowCalls: 0, consecutive: 0 };
   private modeValue: BreakerMode = 'fleet';
+  /** Set while this breaker decides locally because its own data in Redis is unusable. */
+  private fault: { error: BrokenFleetBreakerError; at: number } | undefined;
   private acquiring = false;
   private flushing: Promise<void> | undefined;
   private sequence = 0;
@@ -133,7 +136,7 @@ export class FleetBreaker implements Breaker {
   snapshot(): BreakerSnapshot {
     const now = this.fleet.clock.now();
     // The local breaker knows only what it decided since Redis went away; the rest is the fleet's.
-    if (this.modeValue === 'local') return { ...this.history(now), ...this.local.snapshot() };
+    if (this.modeValue === 'local') return { ...this.history(now), ...this.local.snapshot(), ...this.faultSnapshot(now) };
     const v = this.view;
     return {
       name: this.name,
@@ -234,9 +237,26 @@ export class FleetBreaker implements Breaker {
     this.modeChanged.emit({ breaker: this.name, mode: 'local', cause });
   }
 
+  /**
+   * A command of this breaker failed. A timeout or a lost connection has already switched the
+   * whole fleet to local mode; an error on this breaker's own data (WRONGTYPE, a field the
+   * scripts cannot read) would fail again on every try, so this breaker alone decides locally,
+   * says so (onModeChange with a BrokenFleetBreakerError, `fault` in its snapshot, the fleet's
+   * onBreakerBroken), and the periodic re-read tries it again.
+   */
+  reportFailure(error: unknown): void {
+    if (!isBreakerDataFault(error)) return;
+    const broken = new BrokenFleetBreakerError(this.name, error);
+    const first = this.fault === undefined;
+    this.fault = { error: broken, at: first ? this.fleet.clock.now() : (this.fault?.at ?? 0) };
+    if (this.modeValue === 'fleet') this.enterLocalMode(broken);
+    if (first) this.fleet.broken(broken);
+  }
+
   /** Redis answers again: the fleet's state replaces whatever was decided locally. */
   enterFleetMode(snapshot: FleetSnapshot): void {
     if (this.modeValue === 'fleet') return;
+    this.fault = undefined;
     const localState = this.local.state;
     // Applied while still local, so the one state change announced is the one below.
     this.apply(snapshot, 'replace');
@@ -257,13 +277,14 @@ export class FleetBreaker implements Breaker {
     let reply: ScriptReply;
     try {
       reply = await this.fleet.command(() => this.fleet.scripts.acquire(this.target, permitId));
-    } catch {
+    } catch (error) {
+      this.reportFailure(error);
       // A request that timed out may still have run on Redis and taken a permit nobody will use:
       // with the defaults two of them would shut a healed downstream out until halfOpenMaxWaitMs.
       // It is given back with the next flush, behind the request on the same connection, so Redis
       // sees the release after the grant; a release for a permit never granted is ignored.
       this.keepUnsent(permitId, 'release');
-      // The fleet is in local mode now; the local breaker decides this call.
+      // The fleet (or this broken breaker) is in local mode now; the local breaker decides this call.
       return this.local.execute(call, signal);
     } finally {
       this.acquiring = false;
@@ -350,7 +371,8 @@ export class FleetBreaker implements Breaker {
       let reply: ScriptReply;
       try {
         reply = await this.fleet.command(() => this.fleet.scripts.recordBatch(this.target, batch, this.config.windowMs * 2));
-      } catch {
+      } catch (error) {
+        this.reportFailure(error);
         return; // kept, with its id, for the next flush
       }
       this.batcher.confirm(batch);
@@ -364,8 +386,9 @@ export class FleetBreaker implements Breaker {
     try {
       const reply = await this.fleet.command(() => this.fleet.scripts.probeVerdict(this.target, permitId, verdict));
       this.apply(reply.snapshot, 'newer');
-    } catch {
+    } catch (error) {
       this.keepUnsent(permitId, verdict);
+      this.reportFailure(error);
     }
   }
 
@@ -381,7 +404,18 @@ export class FleetBreaker implements Breaker {
   }
 
   private async override(to: OverrideState): Promise<void> {
-    const reply = await this.fleet.command(() => this.fleet.scripts.override(this.target, to));
+    let reply: ScriptReply;
+    try {
+      reply = await this.fleet.command(() => this.fleet.scripts.override(this.target, to));
+    } catch (error) {
+      this.reportFailure(error);
+      throw error;
+    }
     this.apply(reply.snapshot, 'newer');
+  }
+
+  private faultSnapshot(now: number): Pick<BreakerSnapshot, 'fault'> {
+    const f = this.fault;
+    return f === undefined ? {} : { fault: { code: f.error.code, message: f.error.message, forMs: now - f.at } };
   }
 }

@@ -10,6 +10,7 @@ import {
   type ModeChange,
 } from '@breakwater/resilience';
 import { BreakerScripts, scriptConfigJson } from './breaker-scripts';
+import { isBreakerDataFault, type BrokenFleetBreakerError } from './broken-breaker.error';
 import { ChannelSubscription, checkSubscriber, duplicateForPubSub, type SubscribeFailure } from './channel-subscription';
 import { runDetached } from './detached-work';
 import type { FleetContext } from './fleet-context';
@@ -17,7 +18,7 @@ import { FleetBreaker } from './fleet-breaker';
 import { sendWithin } from './redis-command';
 import { RedisUnavailableError } from './redis-unavailable.error';
 import { checkKeyPrefix, transitionsChannel } from './keys';
-import { parseTransitionMessage } from './fleet-snapshot';
+import { parseTransitionMessage, type ScriptReply } from './fleet-snapshot';
 import type { RedisConnection } from './script-loader';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 50;
@@ -70,6 +71,9 @@ export class FleetBreakers {
   private readonly modeChanged = new EventEmitter<ModeChange>();
   /** The fleet switched between deciding with Redis and deciding locally. */
   readonly onModeChange = this.modeChanged.event;
+  private readonly breakerBroken = new EventEmitter<BrokenFleetBreakerError>();
+  /** A breaker found its data in Redis unusable (a key of the wrong type, a stray field): it decides locally, the others do not. */
+  readonly onBreakerBroken = this.breakerBroken.event;
   private readonly subscribeFailed = new EventEmitter<SubscribeFailure>();
   /** Subscribing to the transition channel failed; it is retried. Meanwhile only the periodic re-read brings news. */
   readonly onSubscribeFailure = this.subscribeFailed.event;
@@ -106,6 +110,7 @@ export class FleetBreakers {
         return fleet.modeValue;
       },
       command: (send) => this.command(send),
+      broken: (error) => this.breakerBroken.emit(error),
       flushSoon: (flush) => queueMicrotask(() => runDetached('an early flush', flush)),
     };
 
@@ -217,27 +222,30 @@ export class FleetBreakers {
 
   private async readAll(): Promise<boolean> {
     const breakers = this.list();
-    let replies;
+    let results: PromiseSettledResult<ScriptReply>[];
     try {
       // The ping proves Redis answers even when no breaker exists yet.
       await this.command(() => this.options.redis.ping());
-      replies = await Promise.all(breakers.map((b) => this.command(() => this.context.scripts.snapshot(b.target))));
-    } catch {
-      return false;
-    }
-    const leavingLocal = this.modeValue === 'local';
-    // Breakers created while the snapshots were on their way were put in local mode: read them too.
-    try {
+      results = await Promise.allSettled(breakers.map((b) => this.command(() => this.context.scripts.snapshot(b.target))));
+      // Breakers created while the snapshots were on their way were put in local mode: read them too.
       for (const late of this.list().filter((b) => !breakers.includes(b) && b.mode === 'local')) {
         breakers.push(late);
-        replies.push(await this.command(() => this.context.scripts.snapshot(late.target)));
+        results.push((await Promise.allSettled([this.command(() => this.context.scripts.snapshot(late.target))]))[0]);
       }
     } catch {
       return false;
     }
+    // Redis is away or unwell; a breaker whose own data is broken says nothing about the others.
+    if (results.some((r) => r.status === 'rejected' && !isBreakerDataFault(r.reason))) return false;
     if (this.closed) return false;
+    const leavingLocal = this.modeValue === 'local';
     this.modeValue = 'fleet';
-    breakers.forEach((b, i) => (b.mode === 'local' ? b.enterFleetMode(replies[i].snapshot) : b.apply(replies[i].snapshot, 'sync')));
+    breakers.forEach((b, i) => {
+      const result = results[i];
+      if (result.status === 'rejected') b.reportFailure(result.reason);
+      else if (b.mode === 'local') b.enterFleetMode(result.value.snapshot);
+      else b.apply(result.value.snapshot, 'sync');
+    });
     if (leavingLocal) {
       this.modeChanged.emit({ breaker: '*', mode: 'fleet' });
       for (const b of breakers) runDetached('a flush', () => b.flush());
@@ -250,8 +258,10 @@ export class FleetBreakers {
     try {
       const reply = await this.command(() => this.context.scripts.snapshot(breaker.target));
       breaker.apply(reply.snapshot, 'newer');
-    } catch {
-      // command() switched the fleet to local mode; the periodic sync brings it back.
+    } catch (error) {
+      // Either command() switched the fleet to local mode, or the breaker's data is broken and
+      // it decides locally; the periodic sync brings it back.
+      breaker.reportFailure(error);
     }
   }
 
@@ -266,7 +276,8 @@ export class FleetBreakers {
     try {
       return await sendWithin(this.options.redis, this.commandTimeoutMs, send);
     } catch (error) {
-      this.enterLocalMode(error);
+      // A script that failed on one breaker's data fails again when resent: not Redis being away.
+      if (!isBreakerDataFault(error)) this.enterLocalMode(error);
       throw error;
     }
   }

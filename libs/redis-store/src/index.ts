@@ -10,3 +10,4 @@ export * from './fleet-bulkhead';
 export * from './fleet-retry-budget';
 export * from './redis-cache-store';
 export { sendWithin } from './redis-command';
+export * from './broken-breaker.error';

@@ -27,6 +27,17 @@ export interface BreakerSnapshot {
   inStateMs?: number;
   /** The window when it last tripped; absent if it never did. */
   lastTrip?: TripRecord;
+  /** Why a fleet breaker decides locally although Redis answers: its data there is unusable. */
+  fault?: BreakerFault;
+}
+
+/** A fleet breaker that cannot use its shared state: what failed, and since when. */
+export interface BreakerFault {
+  /** A stable code, e.g. `FLEET_BREAKER_BROKEN`. */
+  code: string;
+  message: string;
+  /** How long the breaker has been broken. */
+  forMs: number;
 }
 
 const OTHER_REASONS = ['open-interval-elapsed', 'probe-failed', 'probes-succeeded', 'half-open-expired', 'forced-open', 'disabled', 'reset', 'fleet'] as const;
