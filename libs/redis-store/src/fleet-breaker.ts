@@ -348,7 +348,8 @@ export class FleetBreaker implements Breaker {
       return;
     }
     this.batcher.add(outcome, call.version, now);
-    if ((outcome.failures > 0 || outcome.slowCalls > 0) && this.view.state === BreakerState.CLOSED && this.couldTrip()) {
+    // Any outcome that changes the window can complete the rule (a success can bring it to minimumCalls).
+    if (outcome.calls + outcome.failures + outcome.slowCalls > 0 && this.view.state === BreakerState.CLOSED && this.couldTrip()) {
       this.fleet.flushSoon(() => this.flush());
     }
   }

@@ -1,5 +1,6 @@
 --[[
-  Adds one instance's batch of call outcomes to the fleet's window, then applies the trip rule.
+  Adds one instance's batch of call outcomes to the fleet's window, then applies the trip rule
+  (whenever the batch changed the window).
   A batch is counted once, however often it is sent (a flush retried after a timeout).
 
   KEYS[1] state hash      bw:{<breaker>}:state
@@ -54,8 +55,11 @@ rcall('PEXPIRE', KEYS[2], cfg.windowMs * 2)
 if ARGV[9] == '1' then s.consecutive = tonumber(ARGV[10]) else s.consecutive = s.consecutive + failures end
 rcall('HSET', KEYS[1], 'consecutive', s.consecutive)
 
+-- The rule is evaluated whenever the window changes, not only on failures: a success that brings
+-- the window to minimumCalls with the failure rate over the threshold trips it, as it does the
+-- local breaker, so the verdict never depends on how outcomes fell into batches.
 local code = 1
-if failures + slowCalls > 0 then
+if calls + failures + slowCalls > 0 then
   local t = windowTotals(KEYS[2], cfg, now, true)
   local reason = tripReason(t, s.consecutive, cfg)
   if reason then

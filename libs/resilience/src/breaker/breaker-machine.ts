@@ -100,7 +100,9 @@ export class BreakerMachine {
     // A call admitted in an earlier episode (before a trip or a close) says nothing about this one.
     if (version !== this.versionValue) return;
     this.recordWindow(now, outcome);
-    if (this.current !== BreakerState.CLOSED || (outcome.failures === 0 && outcome.slowCalls === 0)) return;
+    // Whenever the window changes, a success included: one that brings the window to minimumCalls
+    // with the failure rate already over the threshold trips it (record-outcomes-4.lua agrees).
+    if (this.current !== BreakerState.CLOSED) return;
     const reason = tripReason(this.window.totals(now), this.consecutiveFailures, this.config);
     if (reason !== undefined) this.open(now, reason);
   }

@@ -142,6 +142,17 @@ describe('LocalBreaker', () => {
       expect(story).toEqual(['CLOSED -> OPEN (failure-rate)']);
     });
 
+    it('trips on the success that brings the window to minimumCalls when the failure rate is already over the threshold', async () => {
+      const { breaker, story } = cardNetworkBreaker();
+
+      await callsThatFail(breaker, 9);
+      expect(breaker.state).toBe(BreakerState.CLOSED);
+      await callsThatSucceed(breaker, 1); // 9 / 10: the rule is met by the window, whatever call completed it
+
+      expect(story).toEqual(['CLOSED -> OPEN (failure-rate)']);
+      expect(breaker.snapshot().lastTrip).toMatchObject({ reason: 'failure-rate', calls: 10, failures: 9 });
+    });
+
     it('trips when the failure rate reaches the threshold exactly, not before', async () => {
       const { breaker, story } = cardNetworkBreaker();
 
