@@ -16,7 +16,7 @@ import { IdempotencyKeys } from '../../apps/payment-api/src/payments/idempotency
 import type { PaymentAnswer, PaymentRequest } from '../../apps/payment-api/src/payments/payment';
 import type { FlowResult } from '../../apps/payment-api/src/payments/payment-flow';
 import type { ChargeOutcome } from '../../apps/payment-api/src/providers/provider-charge';
-import { bodyHash, paymentKeys } from '../../apps/payment-api/src/payments/payment-keys';
+import { bodyHash, idempotencyKey, paymentKeys } from '../../apps/payment-api/src/payments/payment-keys';
 import { createWorld, startInstance, type JobsInstance, type World } from '../jobs/support/jobs-harness';
 import { sleep, waitFor } from '../support/wait-for';
 import { getPayment, newKey, paymentBody, postPayment, SimulatorClient, type ProviderName } from './support/http-clients';
@@ -26,6 +26,8 @@ jest.setTimeout(60_000);
 
 /** The lease of the claims the tests leave behind: short, so recovery starts soon. */
 const LEASE_MS = 300;
+/** The flow's deadline in part one. */
+const DEADLINE_MS = 2_000;
 
 function request(overrides: Partial<PaymentRequest> = {}): PaymentRequest {
   return { amount: 1299, currency: 'EUR', customerId: `c-${randomUUID().slice(0, 8)}`, items: [{ sku: 'sku-1', qty: 1 }], paymentMethod: { type: 'card', token: 'tok_visa' }, notify: {}, ...overrides };
@@ -40,7 +42,7 @@ describe('a claim left pending by a request that died is recovered by the next r
   beforeAll(async () => {
     world = await createWorld('payment-recovery');
     // The flow's own lease is the test's too; its deadline is short so that "in use" answers come soon.
-    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, env: { PAYMENT_LEASE_MS: String(LEASE_MS), PAYMENT_DEADLINE_MS: '2000' } });
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, env: { PAYMENT_LEASE_MS: String(LEASE_MS), PAYMENT_DEADLINE_MS: String(DEADLINE_MS) } });
     keys = new IdempotencyKeys(world.redis, world.keyPrefix);
     sim = new SimulatorClient(world.sim.url);
   });
@@ -87,6 +89,29 @@ describe('a claim left pending by a request that died is recovered by the next r
     const result = await flow().submit(key, body);
     expect(result.status).toBe(409);
     expect(result.body).toMatchObject({ error: 'IDEMPOTENCY_KEY_IN_USE', paymentId: id });
+  });
+
+  test('a request whose deadline runs out while it waits on a busy key does not claim it afterwards: 409 with Retry-After, nothing processed', async () => {
+    const key = newKey();
+    const body = request();
+    const held = await deadClaim(key, body, 30_000); // a live request holds it
+    const real = IdempotencyKeys.prototype.claim;
+    const offered: string[] = [];
+    jest.spyOn(IdempotencyKeys.prototype, 'claim').mockImplementation(async function (this: IdempotencyKeys, clientKey, hash, newPaymentId, leaseMs) {
+      offered.push(newPaymentId);
+      const claim = await real.call(this, clientKey, hash, newPaymentId, leaseMs);
+      if (offered.length === 1) {
+        // Answered just before the deadline; the holder gives the key back (say, its 503) while
+        // this request sleeps before looking again, and the deadline passes in that sleep.
+        await sleep(DEADLINE_MS - 30);
+        await world.redis.del(idempotencyKey(world.keyPrefix, key));
+      }
+      return claim;
+    });
+    const result = await flow().submit(key, body);
+    expect(result).toMatchObject({ status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', paymentId: held }, retryAfterS: 1 });
+    for (const id of offered) expect(await store().get(id)).toBeUndefined();
+    expect(offered).toHaveLength(1);
   });
 
   test('(a) no payment record: nothing was sent, the payment is processed under the same id', async () => {

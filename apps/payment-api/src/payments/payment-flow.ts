@@ -88,11 +88,21 @@ export class PaymentFlow {
     const deadline = withDeadline('POST /payments', this.d.deadlineMs);
     try {
       let recoveries = 0;
+      /** The payment of the pending claim this request last waited on. */
+      let waitedOn: string | undefined;
       for (;;) {
+        // A request whose budget ran out (waiting on a busy key, or in a recovery that gave the
+        // key back) claims nothing more: it would process a payment with no time left.
+        if (deadline.signal.aborted) return outOfTime(waitedOn);
         const claim = await this.d.keys.claim(clientKey, hash, randomUUID(), this.leaseMs);
         if (claim.kind === 'conflict') return { status: 409, body: { error: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key was used with another request body' } };
         if (claim.kind === 'done') return replay(claim.answer);
-        if (claim.kind === 'new') return await this.process(claim.held, request, deadline.signal);
+        if (claim.kind === 'new') {
+          if (!deadline.signal.aborted) return await this.process(claim.held, request, deadline.signal);
+          // The claim's reply came after the deadline: give the fresh claim back, nothing was done with it.
+          await this.d.keys.release(claim.held);
+          return outOfTime(waitedOn);
+        }
         if (claim.kind === 'stale') {
           // The request that held the key died; the key is ours now (with a new lease).
           if (++recoveries > MAX_RECOVERY_ROUNDS) throw new Error(`the Idempotency-Key of payment ${claim.held.paymentId} could not be recovered`);
@@ -101,9 +111,7 @@ export class PaymentFlow {
           continue;
         }
         // Another request with this key is running: wait for its answer, within our budget.
-        if (deadline.signal.aborted) {
-          return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'a request with this Idempotency-Key is still being processed', paymentId: claim.paymentId }, retryAfterS: 1 };
-        }
+        waitedOn = claim.paymentId;
         await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
       }
     } finally {
@@ -135,6 +143,12 @@ export class PaymentFlow {
     for (let round = 1; ; round++) {
       const payment = await this.d.store.get(id);
       if (payment === undefined) {
+        if (signal.aborted) {
+          // No budget left to process it: the key stays ours until our lease expires, and the
+          // next request with it after that recovers it (giving it back could let a request that
+          // is slow rather than dead make a second payment under another id).
+          return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'a request with this Idempotency-Key is being recovered', paymentId: id }, retryAfterS: retryAfter(this.leaseMs) };
+        }
         this.log.warn(`payment ${id}: its request died before recording it; processing it again under the same id`);
         return this.process(key, r, signal);
       }
@@ -383,6 +397,16 @@ function recordedDegraded(f: Record<string, string>): string[] {
 }
 
 export const DEFAULT_UNAVAILABLE_RETRY_MS = 2_000;
+
+/**
+ * The deadline ran out before this request could start a payment: 409 IDEMPOTENCY_KEY_IN_USE if
+ * it waited on a request with its key (that payment may still be answered), else 503; either way
+ * the client retries with the same key.
+ */
+function outOfTime(waitedOn: string | undefined): FlowResult {
+  if (waitedOn !== undefined) return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'a request with this Idempotency-Key is still being processed', paymentId: waitedOn }, retryAfterS: 1 };
+  return { status: 503, body: { error: 'UNAVAILABLE', message: 'the deadline passed before the payment could start; retry it with the same Idempotency-Key' }, retryAfterS: 1 };
+}
 
 function replay(answer: StoredAnswer): FlowResult {
   return { status: answer.status === 201 ? 200 : answer.status, body: answer.body };
