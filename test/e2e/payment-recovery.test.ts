@@ -369,6 +369,26 @@ describe('a claim left pending by a request that died is recovered by the next r
       expect(await chargesOf(answer.id)).toEqual(['provider-a']);
     });
 
+    test('the reconcile job cannot be enqueued for an ambiguous charge: the key is not completed (503), and a retry after the lease enqueues it, so the payment is not stranded in PENDING_REVIEW', async () => {
+      const key = newKey();
+      const body = request();
+      jest.spyOn(instance.gateway.providers, 'charge').mockImplementationOnce(async (charge, _signal, onAttempt) => {
+        await onAttempt?.('provider-a');
+        await chargeAt('a', charge.paymentId, body); // charged, but its answer was lost
+        return { kind: 'ambiguous', provider: 'provider-a', skipped: [], error: new Error('timed out after sending') };
+      });
+      const reconcileQueue = (instance.gateway.jobs as unknown as { queues: Record<string, { add: (...args: unknown[]) => Promise<unknown> }> }).queues['payment-reconcile'];
+      jest.spyOn(reconcileQueue, 'add').mockRejectedValueOnce(new Error('Connection is closed.'));
+      await expect(flow().submit(key, body)).rejects.toMatchObject({ code: 'RECONCILE_NOT_QUEUED' });
+      jest.restoreAllMocks();
+      await afterLease();
+      const result = await flow().submit(key, body);
+      expect(result).toMatchObject({ status: 200, body: { status: 'PENDING_REVIEW', provider: 'provider-a' } });
+      const id = (result.body as PaymentAnswer).id;
+      await waitFor(async () => (await statusOf(id)) === 'AUTHORIZED', { timeoutMs: 20_000, intervalMs: 100, description: 'reconciliation authorizes it' });
+      expect(await chargesOf(id)).toEqual(['provider-a']);
+    });
+
     test('every write fails after provider-a charged (Redis gone): the error goes on (503) and, after the lease, a retry recovers it', async () => {
       const key = newKey();
       const body = request();

@@ -22,6 +22,7 @@ import { JobScheduler, type NotificationRequest } from './job-scheduler';
 import { notificationProcessor } from './notification-processor';
 import { QueueMetrics } from './queue-metrics';
 import { bullPrefix, deadLetterName, isQueueName, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
+import { ReconcileNotQueuedError } from './reconcile-not-queued.error';
 import { reconcileProcessor } from './reconcile-processor';
 import { UnknownQueueError } from './unknown-queue.error';
 import { workerTiming } from './worker-timing';
@@ -140,9 +141,15 @@ export class BullJobs extends JobScheduler {
     await this.addNotifications(request, (queue, add) => this.guard.safely(queue, `the ${queue} notification of payment ${request.paymentId}`, add));
   }
 
+  /** Throws ReconcileNotQueuedError when the job could not be enqueued (counted and logged). */
   async reconcile(paymentId: string, provider: ProviderName): Promise<void> {
     const data: ReconcileJobData = { paymentId, provider };
-    await this.guard.safely('payment-reconcile', `the reconciliation of payment ${paymentId} with ${provider}`, () => this.queues['payment-reconcile'].add('reconcile', data, { jobId: jobIds.reconcile(paymentId), delay: RECONCILE_DELAY_MS }), true);
+    const add = (): Promise<unknown> => this.queues['payment-reconcile'].add('reconcile', data, { jobId: jobIds.reconcile(paymentId), delay: RECONCILE_DELAY_MS });
+    try {
+      await this.guard.required('payment-reconcile', `the reconciliation of payment ${paymentId} with ${provider}`, add, 'Its Idempotency-Key is left pending: the next request with it after the lease enqueues it again.');
+    } catch (error) {
+      throw new ReconcileNotQueuedError(paymentId, provider, error);
+    }
   }
 
   async exportAudit(paymentId: string, auditId: string): Promise<void> {

@@ -19,10 +19,10 @@ export class EnqueueTimeoutError extends Error {
 }
 
 /**
- * Enqueues on behalf of a payment: bounded in time, and a failure never reaches the payment. It
- * is counted, and logged once per queue until an enqueue on that queue works again, so an outage
- * does not flood the log; `loud` failures (a reconciliation: a payment stays PENDING_REVIEW
- * without it) are logged as errors every time, with the payment id.
+ * Enqueues on behalf of a payment: bounded in time, every failure counted. `safely` never lets a
+ * failure reach the payment and logs it once per queue until an enqueue on that queue works
+ * again, so an outage does not flood the log; `required` (a reconciliation: without it a payment
+ * would stay PENDING_REVIEW) logs an error every time, with what failed, and throws.
  */
 export class EnqueueGuard {
   private readonly log = new Logger('Jobs');
@@ -47,19 +47,34 @@ export class EnqueueGuard {
   }
 
   /** Like `bounded`, but never throws: a failure is counted and logged. */
-  async safely(queue: QueueName, what: string, add: () => Promise<unknown>, loud = false): Promise<void> {
+  async safely(queue: QueueName, what: string, add: () => Promise<unknown>): Promise<void> {
     try {
       await this.bounded(queue, add);
-      if (this.failing.delete(queue)) this.log.log(`enqueueing on ${queue} works again`);
+      this.worked(queue);
     } catch (error) {
       this.metrics.enqueueFailed(queue);
-      const reason = error instanceof Error ? error.message : String(error);
-      if (loud) {
-        this.log.error(`could not enqueue ${what} on ${queue}: ${reason}. The payment stays as it is until someone reconciles it.`);
-      } else if (!this.failing.has(queue)) {
+      if (!this.failing.has(queue)) {
         this.failing.add(queue);
-        this.log.warn(`could not enqueue ${what} on ${queue}: ${reason} (further failures on ${queue} are counted in breakwater_job_enqueue_failures_total, not logged)`);
+        this.log.warn(`could not enqueue ${what} on ${queue}: ${describe(error)} (further failures on ${queue} are counted in breakwater_job_enqueue_failures_total, not logged)`);
       }
     }
   }
+
+  /** Like `bounded`; a failure is counted, logged as an error with `what` and `consequence`, and thrown. */
+  async required(queue: QueueName, what: string, add: () => Promise<unknown>, consequence: string): Promise<void> {
+    try {
+      await this.bounded(queue, add);
+      this.worked(queue);
+    } catch (error) {
+      this.metrics.enqueueFailed(queue);
+      this.log.error(`could not enqueue ${what} on ${queue}: ${describe(error)}. ${consequence}`);
+      throw error;
+    }
+  }
+
+  private worked(queue: QueueName): void {
+    if (this.failing.delete(queue)) this.log.log(`enqueueing on ${queue} works again`);
+  }
 }
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -16,7 +16,11 @@ export interface NotificationRequest {
 export abstract class JobScheduler {
   /** One job per requested channel; never fails the payment (a queue outage is logged and counted). */
   abstract notify(request: NotificationRequest): Promise<void>;
-  /** Asks `provider` later what became of the charge for `paymentId`. */
+  /**
+   * Asks `provider` later what became of the charge for `paymentId`. Throws
+   * (ReconcileNotQueuedError) when the job could not be enqueued: the caller must not treat the
+   * payment as handed over (payment-flow.ts leaves its Idempotency-Key pending).
+   */
   abstract reconcile(paymentId: string, provider: ProviderName): Promise<void>;
   /** Ships one audit entry to the export sink, exactly once. */
   abstract exportAudit(paymentId: string, auditId: string): Promise<void>;

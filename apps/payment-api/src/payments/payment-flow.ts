@@ -6,6 +6,7 @@ import type { FraudCheck } from '../fraud/fraud-check';
 import { FRAUD_DECLINE_SCORE } from '../fraud/fraud-check';
 import type { InventoryCheck } from '../inventory/inventory-check';
 import type { JobScheduler } from '../jobs/job-scheduler';
+import { ReconcileNotQueuedError } from '../jobs/reconcile-not-queued.error';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
 import { PROVIDERS, type ProviderName } from '../config/downstream-config';
 import type { ChargeOutcome, ProviderCharge } from '../providers/provider-charge';
@@ -256,6 +257,9 @@ export class PaymentFlow {
     const id = key.paymentId;
     // Before the record exists (or if another request created it) there is nothing of ours to undo.
     if (!run.created) throw error;
+    // PENDING_REVIEW is recorded but its reconciliation is not queued: the key stays pending, so
+    // the next request with it after the lease recovers the payment and queues it again.
+    if (error instanceof ReconcileNotQueuedError) throw error;
     const provider = run.mayHaveCharged;
     if (provider === undefined) {
       try {
@@ -334,7 +338,9 @@ export class PaymentFlow {
   /**
    * Records the status (with the answer's `degraded`, so a recovered answer is the same) and, for
    * PENDING_REVIEW, enqueues its reconciliation before the key is settled: a request that dies
-   * after the status change leaves the key pending, and recovery enqueues it again.
+   * after the status change leaves the key pending, and recovery enqueues it again. If that
+   * enqueue fails it throws (ReconcileNotQueuedError) and the key is left pending the same way:
+   * the request answers 503, the client's retry after the lease recovers the payment.
    */
   private async settle(
     id: string,
