@@ -53,6 +53,23 @@ describe('notification jobs', () => {
     expect(await instance.metrics.registry.getSingleMetricAsString('breakwater_jobs_total')).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="completed",instance_id="[^"]+"\} 1/);
   });
 
+  test('completed jobs are bounded: a queue keeps its most recent completed jobs (keepCompleted), for at most an hour, not a day of them', async () => {
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, queues: { 'notify-email': { keepCompleted: 3 } } });
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    for (const paymentId of ids) await instance.jobs.notify({ ...request(paymentId), notify: { email: 'a@b.c' } });
+    await waitFor(async () => (await deliveries(world.sim, 'notify-email')).length === ids.length, { timeoutMs: 10_000, description: 'six emails' });
+    const queue = openQueue<NotificationJobData>(world, 'notify-email');
+    try {
+      await waitFor(async () => (await queue.getCompletedCount()) === 3, { timeoutMs: 5_000, description: 'three completed jobs kept' });
+      const kept = await queue.getCompleted();
+      expect(kept).toHaveLength(3);
+      expect(kept[0].opts.removeOnComplete).toEqual({ count: 3, age: expect.any(Number) });
+      expect((kept[0].opts.removeOnComplete as { age: number }).age).toBeLessThanOrEqual(3600);
+    } finally {
+      await queue.close();
+    }
+  });
+
   test('given notify-email down, when its attempts run out, then the job waits in the dead-letter queue, the operator log says so, and a replay after the fault delivers it once', async () => {
     instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, queues: FAST_RETRIES });
     const stderr = new PassThrough();

@@ -21,7 +21,7 @@ import { jobIds, type AuditExportJobData, type DeadLetterData, type JobData, typ
 import { JobScheduler, type NotificationRequest } from './job-scheduler';
 import { notificationProcessor } from './notification-processor';
 import { QueueMetrics } from './queue-metrics';
-import { bullPrefix, deadLetterName, isQueueName, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
+import { bullPrefix, deadLetterName, isQueueName, KEEP_COMPLETED_S, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
 import { ReconcileNotQueuedError } from './reconcile-not-queued.error';
 import { reconcileProcessor } from './reconcile-processor';
 import { UnknownQueueError } from './unknown-queue.error';
@@ -52,8 +52,6 @@ export interface QueueCounts {
 
 /** A reconciliation waits this long first: the provider may still be working on the charge. */
 export const RECONCILE_DELAY_MS = 1_000;
-/** Completed jobs are kept this long, so that enqueueing the same work again adds nothing. */
-export const KEEP_COMPLETED_S = 24 * 3600;
 /** How often each instance moves failed jobs its 'failed' handler missed (it died) to the dead-letter queues. */
 export const DEAD_LETTER_SWEEP_MS = 15_000;
 /** On close, running jobs get this long to finish before they are cancelled (and retried elsewhere). */
@@ -100,7 +98,8 @@ export class BullJobs extends JobScheduler {
           defaultJobOptions: {
             attempts: s.attempts,
             backoff: { type: JITTERED_EXPONENTIAL, delay: s.backoffBaseMs },
-            removeOnComplete: { age: KEEP_COMPLETED_S },
+            // Bounded (a noeviction Redis also holds the payments): job-id dedup lasts only as long.
+            removeOnComplete: { count: s.keepCompleted, age: KEEP_COMPLETED_S },
             // Failed jobs stay until the dead-letter move takes them (it removes them itself).
             removeOnFail: false,
           },

@@ -19,16 +19,27 @@ export interface QueueSettings {
   /** Exponential backoff with jitter between runs: base delay and cap. */
   backoffBaseMs: number;
   backoffCapMs: number;
+  /**
+   * Completed jobs kept (the most recent), at most KEEP_COMPLETED_S each. While a job is kept,
+   * enqueueing the same work again (same job id) adds nothing; after, it runs again, which each
+   * job makes harmless on its own (see the README, "Keeping completed jobs").
+   */
+  keepCompleted: number;
 }
 
+/** How many completed jobs a queue keeps, by default: with the age limit, what bounds their keys in Redis. */
+export const KEEP_COMPLETED = 10_000;
+/** The longest a completed job is kept, in seconds. */
+export const KEEP_COMPLETED_S = 3_600;
+
 export const QUEUE_TABLE: Readonly<Record<QueueName, Readonly<QueueSettings>>> = Object.freeze({
-  'notify-email': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000 },
-  'notify-sms': { concurrency: 10, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000 },
-  'notify-push': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000 },
+  'notify-email': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000, keepCompleted: KEEP_COMPLETED },
+  'notify-sms': { concurrency: 10, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000, keepCompleted: KEEP_COMPLETED },
+  'notify-push': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000, keepCompleted: KEEP_COMPLETED },
   // Exactly once per audit entry: one export at a time across the fleet, checked against the file.
-  'audit-export': { concurrency: 1, globalConcurrency: 1, attempts: 10, backoffBaseMs: 500, backoffCapMs: 10_000 },
+  'audit-export': { concurrency: 1, globalConcurrency: 1, attempts: 10, backoffBaseMs: 500, backoffCapMs: 10_000, keepCompleted: KEEP_COMPLETED },
   // A payment waits in PENDING_REVIEW until this succeeds: many attempts, delay capped at ~10 s.
-  'payment-reconcile': { concurrency: 5, attempts: 30, backoffBaseMs: 500, backoffCapMs: 10_000 },
+  'payment-reconcile': { concurrency: 5, attempts: 30, backoffBaseMs: 500, backoffCapMs: 10_000, keepCompleted: KEEP_COMPLETED },
 });
 
 /** Per-queue overrides, for tests that cannot wait for production backoffs. */
