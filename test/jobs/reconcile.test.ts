@@ -3,8 +3,8 @@
 // second run of the job changes nothing.
 import { randomUUID } from 'node:crypto';
 import type { ReconcileJobData } from '../../apps/payment-api/src/jobs/job-data';
-import { waitFor } from '../support/wait-for';
-import { auditLines, createWorld, deliveries, openQueue, startInstance, type JobsInstance, type World } from './support/jobs-harness';
+import { sleep, waitFor } from '../support/wait-for';
+import { auditLines, createWorld, deliveries, openQueue, requestsTo, startInstance, type JobsInstance, type World } from './support/jobs-harness';
 
 jest.setTimeout(60_000);
 
@@ -80,6 +80,36 @@ describe('reconcile jobs', () => {
     await waitFor(async () => (await deliveries(world.sim, 'notify-sms')).length === 1, { timeoutMs: 10_000, description: 'the decline sms' });
     expect((await deliveries(world.sim, 'notify-sms'))[0]).toMatchObject({ idempotencyKey: `${declined}-sms`, message: { status: 'DECLINED' } });
     expect(await deliveries(world.sim, 'notify-email')).toEqual([]);
+  });
+
+  test("given provider-a's breaker refuses calls, then reconciliation is postponed without spending attempts, and settles the payment once the breaker lets calls through", async () => {
+    await instance.close();
+    // Two attempts with a short backoff: refusals that spent attempts would dead-letter the job within a second.
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, queues: { 'payment-reconcile': { attempts: 2, backoffBaseMs: 50, backoffCapMs: 200 } } });
+    const id = await pendingPayment({});
+    await chargeAtProvider(id);
+    const breaker = instance.gateway.policies.breaker('provider-a');
+    await breaker.forceOpen();
+    const before = await requestsTo(world.sim, 'provider-a');
+
+    await instance.jobs.reconcile(id, 'provider-a');
+    const queue = openQueue<ReconcileJobData>(world, 'payment-reconcile');
+    const dead = openQueue<ReconcileJobData>(world, 'payment-reconcile', true);
+    try {
+      await sleep(3_000); // the first run after 1 s, then refusal after refusal
+      expect(await dead.getJob(`${id}-reconcile`)).toBeUndefined();
+      const job = await queue.getJob(`${id}-reconcile`);
+      expect(await job?.getState()).toBe('delayed');
+      expect(job?.attemptsMade).toBe(0);
+      expect(await requestsTo(world.sim, 'provider-a')).toBe(before);
+      expect(await statusOf(id)).toBe('PENDING_REVIEW');
+
+      await breaker.reset();
+      await waitFor(async () => (await statusOf(id)) === 'AUTHORIZED', { timeoutMs: 10_000, description: 'the payment authorized once the breaker closed' });
+    } finally {
+      await queue.close();
+      await dead.close();
+    }
   });
 
   test('given provider-a is down, then reconciliation retries until it answers', async () => {

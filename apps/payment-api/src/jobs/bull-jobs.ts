@@ -118,12 +118,19 @@ export class BullJobs extends JobScheduler {
     const { store, providers, policies, http } = this.deps;
     for (const channel of NOTIFY_CHANNELS) this.startWorker<NotificationJobData>(notifyQueue(channel), notificationProcessor(policies, http));
     this.startWorker<AuditExportJobData>('audit-export', auditExportProcessor(store, this.auditFile));
+    const reconcile = queueSettings('payment-reconcile', this.deps.queues);
     this.startWorker<ReconcileJobData>(
       'payment-reconcile',
-      reconcileProcessor(store, providers, {
-        exportAudit: (paymentId, auditId) => this.guard.bounded('audit-export', () => this.addAuditExport(paymentId, auditId)),
-        notify: (request) => this.addNotifications(request, (queue, add) => this.guard.bounded(queue, add)),
-      }),
+      reconcileProcessor(
+        store,
+        providers,
+        {
+          exportAudit: (paymentId, auditId) => this.guard.bounded('audit-export', () => this.addAuditExport(paymentId, auditId)),
+          notify: (request) => this.addNotifications(request, (queue, add) => this.guard.bounded(queue, add)),
+        },
+        // A run the provider's breaker refused waits as long as a retry would at most.
+        { minMs: reconcile.backoffBaseMs, maxMs: reconcile.backoffCapMs },
+      ),
     );
     for (const name of QUEUE_NAMES) {
       const global = queueSettings(name, this.deps.queues).globalConcurrency;

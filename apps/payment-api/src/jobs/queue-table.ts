@@ -38,8 +38,10 @@ export const QUEUE_TABLE: Readonly<Record<QueueName, Readonly<QueueSettings>>> =
   'notify-push': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000, keepCompleted: KEEP_COMPLETED },
   // Exactly once per audit entry: one export at a time across the fleet, checked against the file.
   'audit-export': { concurrency: 1, globalConcurrency: 1, attempts: 10, backoffBaseMs: 500, backoffCapMs: 10_000, keepCompleted: KEEP_COMPLETED },
-  // A payment waits in PENDING_REVIEW until this succeeds: many attempts, delay capped at ~10 s.
-  'payment-reconcile': { concurrency: 5, attempts: 30, backoffBaseMs: 500, backoffCapMs: 10_000, keepCompleted: KEEP_COMPLETED },
+  // A payment waits in PENDING_REVIEW until this succeeds. Runs refused by the provider's breaker
+  // or bulkhead spend no attempt (reconcile-processor.ts); 40 real failures, 1 s doubling to a
+  // 60 s cap with equal jitter, take at least 17 minutes (at most 34) before the dead-letter queue.
+  'payment-reconcile': { concurrency: 5, attempts: 40, backoffBaseMs: 1_000, backoffCapMs: 60_000, keepCompleted: KEEP_COMPLETED },
 });
 
 /** Per-queue overrides, for tests that cannot wait for production backoffs. */

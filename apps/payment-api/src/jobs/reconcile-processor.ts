@@ -1,5 +1,5 @@
-import { UnrecoverableError, type Job } from 'bullmq';
-import { NEVER_ABORTED } from '@breakwater/resilience';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { isBreakerOpenError, isBulkheadRejectedError, isRetryBudgetExhaustedError, NEVER_ABORTED } from '@breakwater/resilience';
 import { PaymentStatus, type NotifyTargets } from '../payments/payment';
 import { PaymentTransitionError, type PaymentStore } from '../payments/payment-store';
 import type { ProviderCharge } from '../providers/provider-charge';
@@ -10,6 +10,12 @@ import type { ReconcileJobData } from './job-data';
 export interface ReconcileFollowUps {
   exportAudit(paymentId: string, auditId: string): Promise<void>;
   notify(request: NotificationRequest): Promise<void>;
+}
+
+/** How long a run refused by the provider's breaker or bulkhead is postponed: its retryAfterMs, within these bounds. */
+export interface PostponeBounds {
+  minMs: number;
+  maxMs: number;
 }
 
 type Settled = typeof PaymentStatus.AUTHORIZED | typeof PaymentStatus.DECLINED | typeof PaymentStatus.FAILED;
@@ -23,15 +29,31 @@ const OUTCOMES: Record<'CHARGED' | 'DECLINED' | 'NOT_FOUND', { status: Settled; 
 /**
  * Settles a PENDING_REVIEW payment with the one provider that may have charged it (architecture.md
  * section 3): its record says CHARGED, DECLINED, or that it never saw the charge. A provider
- * that cannot answer throws and the job retries with backoff. A payment that is no longer
+ * that cannot answer throws and the job retries with backoff. A run refused before anything was
+ * sent (the provider's breaker is open, its bulkhead full) is not an attempt: the job is put back
+ * as delayed for the breaker's retryAfterMs (within `postpone`, plus jitter) without spending one,
+ * so an outage that keeps the breaker open cannot run the job into the dead-letter queue. A payment that is no longer
  * PENDING_REVIEW was settled already: if by this job (a run that died after the transition),
  * its audit export and notifications are enqueued again (their job ids make that harmless),
  * and the job is done.
  */
-export function reconcileProcessor(store: PaymentStore, providers: ProviderCharge, followUps: ReconcileFollowUps): (job: Job<ReconcileJobData>, token: string | undefined, signal: AbortSignal | undefined) => Promise<string> {
-  return async (job, _token, signal) => {
+export function reconcileProcessor(
+  store: PaymentStore,
+  providers: ProviderCharge,
+  followUps: ReconcileFollowUps,
+  postpone: PostponeBounds,
+): (job: Job<ReconcileJobData>, token: string | undefined, signal: AbortSignal | undefined) => Promise<string> {
+  return async (job, token, signal) => {
     const { paymentId, provider } = job.data;
-    const answer = await providers.status(provider, paymentId, signal ?? NEVER_ABORTED);
+    let answer: Awaited<ReturnType<ProviderCharge['status']>>;
+    try {
+      answer = await providers.status(provider, paymentId, signal ?? NEVER_ABORTED);
+    } catch (error) {
+      const refusedForMs = refusedFor(error);
+      if (refusedForMs === undefined || token === undefined) throw error;
+      await job.moveToDelayed(Date.now() + postponement(refusedForMs, postpone), token);
+      throw new DelayedError(`${provider} refused the call before sending it (${error instanceof Error ? error.message : String(error)}): postponed without spending an attempt`);
+    }
     const outcome = OUTCOMES[answer];
     let auditId: string;
     try {
@@ -46,6 +68,20 @@ export function reconcileProcessor(store: PaymentStore, providers: ProviderCharg
     if (outcome.status !== PaymentStatus.FAILED) await notify(store, followUps, paymentId, outcome.status);
     return outcome.status;
   };
+}
+
+/** How long the provider's policy says to wait when it refused the call before sending it; undefined for any other failure. */
+function refusedFor(error: unknown): number | undefined {
+  if (isRetryBudgetExhaustedError(error)) return refusedFor(error.cause);
+  if (isBreakerOpenError(error)) return error.retryAfterMs;
+  if (isBulkheadRejectedError(error)) return 0;
+  return undefined;
+}
+
+/** retryAfterMs within the bounds, plus up to a quarter more: postponed jobs do not all come back at once. */
+function postponement(retryAfterMs: number, bounds: PostponeBounds, random: () => number = Math.random): number {
+  const base = Math.min(bounds.maxMs, Math.max(bounds.minMs, Number.isFinite(retryAfterMs) ? retryAfterMs : bounds.maxMs));
+  return Math.round(base * (1 + random() / 4));
 }
 
 /** A payment this job settled in an earlier run: enqueue what that run may not have. */
