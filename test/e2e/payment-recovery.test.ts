@@ -27,7 +27,9 @@ jest.setTimeout(60_000);
 /** The lease of the claims the tests leave behind: short, so recovery starts soon. */
 const LEASE_MS = 300;
 /** The flow's deadline in part one. */
-const DEADLINE_MS = 2_000;
+const DEADLINE_MS = 1_000;
+/** The flow's own lease in part one: the shortest allowed, twice the deadline. */
+const FLOW_LEASE_MS = 2 * DEADLINE_MS;
 
 function request(overrides: Partial<PaymentRequest> = {}): PaymentRequest {
   return { amount: 1299, currency: 'EUR', customerId: `c-${randomUUID().slice(0, 8)}`, items: [{ sku: 'sku-1', qty: 1 }], paymentMethod: { type: 'card', token: 'tok_visa' }, notify: {}, ...overrides };
@@ -42,7 +44,7 @@ describe('a claim left pending by a request that died is recovered by the next r
   beforeAll(async () => {
     world = await createWorld('payment-recovery');
     // The flow's own lease is the test's too; its deadline is short so that "in use" answers come soon.
-    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, env: { PAYMENT_LEASE_MS: String(LEASE_MS), PAYMENT_DEADLINE_MS: String(DEADLINE_MS) } });
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, env: { PAYMENT_LEASE_MS: String(FLOW_LEASE_MS), PAYMENT_DEADLINE_MS: String(DEADLINE_MS) } });
     keys = new IdempotencyKeys(world.redis, world.keyPrefix);
     sim = new SimulatorClient(world.sim.url);
   });
@@ -81,6 +83,8 @@ describe('a claim left pending by a request that died is recovered by the next r
   const statusOf = async (id: string): Promise<string | undefined> => (await store().get(id))?.fields.status;
   const chargesOf = async (id: string): Promise<ProviderName[]> => (await sim.chargesOf([id])).get(id) ?? [];
   const afterLease = (): Promise<void> => sleep(LEASE_MS + 50);
+  /** After the lease of a claim the flow itself made. */
+  const afterFlowLease = (): Promise<void> => sleep(FLOW_LEASE_MS + 50);
 
   test('while the lease holds, a request with the key waits and is told the key is in use (409)', async () => {
     const key = newKey();
@@ -285,7 +289,7 @@ describe('a claim left pending by a request that died is recovered by the next r
       });
       const slow = flow().submit(key, body);
       const id = await attempt;
-      await afterLease();
+      await afterFlowLease();
       const retry = await flow().submit(key, body);
       recovered();
       const late = await slow;
@@ -381,7 +385,7 @@ describe('a claim left pending by a request that died is recovered by the next r
       jest.spyOn(reconcileQueue, 'add').mockRejectedValueOnce(new Error('Connection is closed.'));
       await expect(flow().submit(key, body)).rejects.toMatchObject({ code: 'RECONCILE_NOT_QUEUED' });
       jest.restoreAllMocks();
-      await afterLease();
+      await afterFlowLease();
       const result = await flow().submit(key, body);
       expect(result).toMatchObject({ status: 200, body: { status: 'PENDING_REVIEW', provider: 'provider-a' } });
       const id = (result.body as PaymentAnswer).id;
@@ -395,7 +399,7 @@ describe('a claim left pending by a request that died is recovered by the next r
       jest.spyOn(store(), 'transition').mockRejectedValue(new Error('Connection is closed.'));
       await expect(flow().submit(key, body)).rejects.toThrow('Connection is closed.');
       jest.restoreAllMocks();
-      await afterLease();
+      await afterFlowLease();
       const result = await flow().submit(key, body);
       expect(result.status).toBe(201);
       const answer = result.body as PaymentAnswer;
@@ -407,13 +411,14 @@ describe('a claim left pending by a request that died is recovered by the next r
 });
 
 describe('an instance SIGKILLed while provider-a is answering its charge', () => {
-  /** Shorter than the default (2 x PAYMENT_DEADLINE_MS) so the test does not wait 16 s. */
+  /** Shorter than the default (16 s) so the test does not wait that long; a lease must be at least twice the deadline. */
   const lease = 4_000;
   const stack = new PaymentStack({
     label: 'recovery',
     instances: 2,
-    // provider-a answers in 3 s: its timeout must not cut the charge short.
-    env: { DOWNSTREAM_PROVIDER_A_TIMEOUT_MS: '6000', PAYMENT_LEASE_MS: String(lease) },
+    // provider-a answers in 3 s: its timeout must not cut the charge short (the instance is killed
+    // as soon as the charge is made, well within the 2 s deadline).
+    env: { DOWNSTREAM_PROVIDER_A_TIMEOUT_MS: '6000', PAYMENT_DEADLINE_MS: String(lease / 2), PAYMENT_LEASE_MS: String(lease) },
   });
   let sim: SimulatorClient;
 

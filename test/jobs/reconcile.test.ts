@@ -8,13 +8,19 @@ import { auditLines, createWorld, deliveries, openQueue, requestsTo, startInstan
 
 jest.setTimeout(60_000);
 
+/**
+ * NOT_FOUND is final only after the last attempt + PAYMENT_DEADLINE_MS + NOT_FOUND_MARGIN_MS
+ * (10 s): a short deadline keeps that near 11 s.
+ */
+const SHORT_DEADLINE = { PAYMENT_DEADLINE_MS: '1000' };
+
 describe('reconcile jobs', () => {
   let world: World;
   let instance: JobsInstance;
 
   beforeEach(async () => {
     world = await createWorld('jobs-reconcile');
-    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile });
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, env: SHORT_DEADLINE });
   });
 
   afterEach(async () => {
@@ -76,16 +82,32 @@ describe('reconcile jobs', () => {
 
     await Promise.all([instance.jobs.reconcile(unseen, 'provider-a'), instance.jobs.reconcile(declined, 'provider-a')]);
 
-    await waitFor(async () => (await statusOf(unseen)) === 'FAILED' && (await statusOf(declined)) === 'DECLINED', { timeoutMs: 15_000, description: 'both payments settled' });
+    // FAILED only once no send of its request can still reach provider-a (about 11 s here).
+    await waitFor(async () => (await statusOf(unseen)) === 'FAILED' && (await statusOf(declined)) === 'DECLINED', { timeoutMs: 25_000, intervalMs: 100, description: 'both payments settled' });
     await waitFor(async () => (await deliveries(world.sim, 'notify-sms')).length === 1, { timeoutMs: 10_000, description: 'the decline sms' });
     expect((await deliveries(world.sim, 'notify-sms'))[0]).toMatchObject({ idempotencyKey: `${declined}-sms`, message: { status: 'DECLINED' } });
     expect(await deliveries(world.sim, 'notify-email')).toEqual([]);
   });
 
+  test('given provider-a has not seen the charge yet, a NOT_FOUND soon after the last attempt is not final: a charge that lands before the last attempt + the deadline + a margin is found', async () => {
+    const id = randomUUID();
+    await instance.gateway.store.create(id, { id, amount: '1299', currency: 'EUR', customerId: 'c-1', items: JSON.stringify([{ sku: 'sku-1', qty: 1 }]), notify: '{}' });
+    await instance.gateway.store.recordAttempt(id, 'provider-a');
+    await instance.gateway.store.transition(id, 'PENDING_REVIEW', { provider: 'provider-a' }, 'outcome unknown at provider-a: timed out');
+
+    await instance.jobs.reconcile(id, 'provider-a');
+    // The first run (after 1 s) finds nothing at provider-a: the charge is still on its way.
+    await waitFor(async () => (await requestsTo(world.sim, 'provider-a')) >= 1, { timeoutMs: 5_000, description: 'the first status query' });
+    await sleep(500);
+    expect(await statusOf(id)).toBe('PENDING_REVIEW');
+    await chargeAtProvider(id); // the live request's charge lands late
+    await waitFor(async () => (await statusOf(id)) === 'AUTHORIZED', { timeoutMs: 25_000, intervalMs: 100, description: 'the payment authorized by a later run' });
+  });
+
   test("given provider-a's breaker refuses calls, then reconciliation is postponed without spending attempts, and settles the payment once the breaker lets calls through", async () => {
     await instance.close();
     // Two attempts with a short backoff: refusals that spent attempts would dead-letter the job within a second.
-    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, queues: { 'payment-reconcile': { attempts: 2, backoffBaseMs: 50, backoffCapMs: 200 } } });
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, env: SHORT_DEADLINE, queues: { 'payment-reconcile': { attempts: 2, backoffBaseMs: 50, backoffCapMs: 200 } } });
     const id = await pendingPayment({});
     await chargeAtProvider(id);
     const breaker = instance.gateway.policies.breaker('provider-a');

@@ -10,6 +10,12 @@ describe('PAYMENT_LEASE_MS', () => {
     expect(loadAppConfig({ PAYMENT_LEASE_MS: '20000' }).paymentLeaseMs).toBe(20_000);
     expect(() => loadAppConfig({ PAYMENT_LEASE_MS: 'soon' })).toThrow(/PAYMENT_LEASE_MS/);
   });
+
+  it('under twice the payment deadline stops start-up: a live request could be recovered while it may still send', () => {
+    expect(() => loadAppConfig({ PAYMENT_LEASE_MS: '10000' })).toThrow(/PAYMENT_LEASE_MS must be at least twice PAYMENT_DEADLINE_MS \(16000; got 10000\)/);
+    expect(() => loadAppConfig({ PAYMENT_DEADLINE_MS: '3000', PAYMENT_LEASE_MS: '5999' })).toThrow(/PAYMENT_LEASE_MS/);
+    expect(loadAppConfig({ PAYMENT_DEADLINE_MS: '3000', PAYMENT_LEASE_MS: '6000' }).paymentLeaseMs).toBe(6_000);
+  });
 });
 
 describe('LOG_LEVEL', () => {

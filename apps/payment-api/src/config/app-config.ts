@@ -20,7 +20,8 @@ export interface AppConfig {
   paymentDeadlineMs: number;
   /**
    * How long a claimed Idempotency-Key stays its request's; once it expires with the key still
-   * pending, the request is presumed dead and a retry with the key recovers the payment.
+   * pending, the request is presumed dead and a retry with the key recovers the payment. At least
+   * twice `paymentDeadlineMs` (refused at start-up otherwise).
    */
   paymentLeaseMs: number;
   /** Where the audit-export queue appends its JSON lines. */
@@ -48,6 +49,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const paymentDeadlineMs = int('PAYMENT_DEADLINE_MS', 8000, 100);
   const logLevel = env.LOG_LEVEL === undefined || env.LOG_LEVEL === '' ? DEFAULT_LOG_LEVEL : env.LOG_LEVEL.toLowerCase();
   if (!isLogLevel(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(env.LOG_LEVEL)})`);
+  const paymentLeaseMs = int('PAYMENT_LEASE_MS', 2 * paymentDeadlineMs, 100);
+  // A lease shorter than that could expire while its request may still send a charge.
+  if (paymentLeaseMs < 2 * paymentDeadlineMs) problems.push(`PAYMENT_LEASE_MS must be at least twice PAYMENT_DEADLINE_MS (${2 * paymentDeadlineMs}; got ${paymentLeaseMs})`);
   const config: AppConfig = {
     port: int('PORT', 3001, 0),
     host: env.HOST ?? '127.0.0.1',
@@ -58,7 +62,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keyPrefix: env.KEY_PREFIX ?? '',
     inventoryFallback,
     paymentDeadlineMs,
-    paymentLeaseMs: int('PAYMENT_LEASE_MS', 2 * paymentDeadlineMs, 100),
+    paymentLeaseMs,
     auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
     jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
     logLevel: isLogLevel(logLevel) ? logLevel : DEFAULT_LOG_LEVEL,

@@ -27,6 +27,25 @@ export class UnexpectedAnswerError extends Error {
   }
 }
 
+/**
+ * The check before a retried send to a provider (the payment's attempt recorded again, while it is
+ * still RECEIVED) failed: that send was not made. It carries the check's own error; the providers'
+ * breakers ignore it (the provider never saw the call) and nothing retries it.
+ */
+export class SendFencedError extends Error {
+  readonly code = 'SEND_FENCED';
+
+  constructor(
+    readonly downstream: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${downstream} was not asked again: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'SendFencedError';
+  }
+}
+
+export const isSendFencedError = (error: unknown): error is SendFencedError => error instanceof SendFencedError;
+
 // Errors raised before a byte left this process: the connection could not even be made.
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 

@@ -1,9 +1,9 @@
-import { bulkhead, retry, retryUnlessRefused, timeout, wrap, type Policy } from '@breakwater/resilience';
+import { bulkhead, neverReachedDownstream, retry, retryUnlessRefused, timeout, wrap, type Policy } from '@breakwater/resilience';
 import { createFleetBreakers, createFleetRetryBudget, type FleetBreaker, type FleetBreakers, type FleetRetryBudget } from '@breakwater/redis-store';
 import type { AppConfig } from '../config/app-config';
 import { DOWNSTREAMS, PROVIDERS, type DownstreamName } from '../config/downstream-config';
 import type { RedisConnections } from '../infra/redis-connections';
-import { certainlyNotProcessed } from './downstream-errors';
+import { certainlyNotProcessed, isSendFencedError } from './downstream-errors';
 
 const isProvider = (name: DownstreamName): boolean => (PROVIDERS as readonly string[]).includes(name);
 
@@ -22,7 +22,8 @@ export class DownstreamPolicies {
       const s = config.downstreams[name];
       // The breaker's default isIgnored already leaves out a full local bulkhead and a deadline
       // spent before the call started: this instance's trouble, not the downstream's.
-      const breaker = this.fleet.get(name, s.breaker);
+      // A provider's retried send that its fence refused never reached the provider either.
+      const breaker = this.fleet.get(name, isProvider(name) ? { ...s.breaker, isIgnored: (e) => neverReachedDownstream(e) || isSendFencedError(e) } : s.breaker);
       const budget = createFleetRetryBudget(name, { redis: redis.coordination, keyPrefix: config.keyPrefix });
       this.budgets.push(budget);
       const retrying = retry(name, {

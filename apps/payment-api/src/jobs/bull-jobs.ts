@@ -23,7 +23,7 @@ import { notificationProcessor } from './notification-processor';
 import { QueueMetrics } from './queue-metrics';
 import { bullPrefix, deadLetterName, isQueueName, KEEP_COMPLETED_S, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
 import { ReconcileNotQueuedError } from './reconcile-not-queued.error';
-import { reconcileProcessor } from './reconcile-processor';
+import { NOT_FOUND_MARGIN_MS, reconcileProcessor } from './reconcile-processor';
 import { UnknownQueueError } from './unknown-queue.error';
 import { workerTiming } from './worker-timing';
 
@@ -128,8 +128,11 @@ export class BullJobs extends JobScheduler {
           exportAudit: (paymentId, auditId) => this.guard.bounded('audit-export', () => this.addAuditExport(paymentId, auditId)),
           notify: (request) => this.addNotifications(request, (queue, add) => this.guard.bounded(queue, add)),
         },
-        // A run the provider's breaker refused waits as long as a retry would at most.
-        { minMs: reconcile.backoffBaseMs, maxMs: reconcile.backoffCapMs },
+        {
+          // A run the provider's breaker refused waits as long as a retry would at most.
+          postpone: { minMs: reconcile.backoffBaseMs, maxMs: reconcile.backoffCapMs },
+          notFoundFinalAfterMs: this.deps.config.paymentDeadlineMs + NOT_FOUND_MARGIN_MS,
+        },
       ),
     );
     for (const name of QUEUE_NAMES) {

@@ -18,6 +18,19 @@ export interface PostponeBounds {
   maxMs: number;
 }
 
+/**
+ * After the payment's last provider attempt (Redis time) and the request's deadline, how much
+ * longer a charge sent by that request may still reach the provider (the network, a provider
+ * that reads a request after its client gave up). Until then, NOT_FOUND is not final.
+ */
+export const NOT_FOUND_MARGIN_MS = 10_000;
+
+export interface ReconcileTiming {
+  postpone: PostponeBounds;
+  /** The payment deadline plus NOT_FOUND_MARGIN_MS: how long after the last attempt a NOT_FOUND is final. */
+  notFoundFinalAfterMs: number;
+}
+
 type Settled = typeof PaymentStatus.AUTHORIZED | typeof PaymentStatus.DECLINED | typeof PaymentStatus.FAILED;
 
 const OUTCOMES: Record<'CHARGED' | 'DECLINED' | 'NOT_FOUND', { status: Settled; reason: string }> = {
@@ -32,8 +45,14 @@ const OUTCOMES: Record<'CHARGED' | 'DECLINED' | 'NOT_FOUND', { status: Settled; 
  * that cannot answer throws and the job retries with backoff. A run refused before anything was
  * sent (the provider's breaker is open, its bulkhead full) is not an attempt: the job is put back
  * as delayed for the breaker's retryAfterMs (within `postpone`, plus jitter) without spending one,
- * so an outage that keeps the breaker open cannot run the job into the dead-letter queue. A payment that is no longer
- * PENDING_REVIEW was settled already: if by this job (a run that died after the transition),
+ * so an outage that keeps the breaker open cannot run the job into the dead-letter queue.
+ *
+ * NOT_FOUND is final only once no send of the request can still arrive: every send is fenced by
+ * an attempt recorded on the payment (`lastAttemptAt`, Redis time; `createdAt` if none) and made
+ * within the request's deadline, so after lastAttemptAt + deadline + NOT_FOUND_MARGIN_MS. Before
+ * that, the job is put back as delayed until then (no attempt spent) and asks again.
+ *
+ * A payment that is no longer PENDING_REVIEW was settled already: if by this job (a run that died after the transition),
  * its audit export and notifications are enqueued again (their job ids make that harmless),
  * and the job is done.
  */
@@ -41,7 +60,7 @@ export function reconcileProcessor(
   store: PaymentStore,
   providers: ProviderCharge,
   followUps: ReconcileFollowUps,
-  postpone: PostponeBounds,
+  timing: ReconcileTiming,
 ): (job: Job<ReconcileJobData>, token: string | undefined, signal: AbortSignal | undefined) => Promise<string> {
   return async (job, token, signal) => {
     const { paymentId, provider } = job.data;
@@ -51,8 +70,17 @@ export function reconcileProcessor(
     } catch (error) {
       const refusedForMs = refusedFor(error);
       if (refusedForMs === undefined || token === undefined) throw error;
-      await job.moveToDelayed(Date.now() + postponement(refusedForMs, postpone), token);
+      await job.moveToDelayed(Date.now() + postponement(refusedForMs, timing.postpone), token);
       throw new DelayedError(`${provider} refused the call before sending it (${error instanceof Error ? error.message : String(error)}): postponed without spending an attempt`);
+    }
+    if (answer === 'NOT_FOUND') {
+      const notFinalForMs = await untilNotFoundIsFinal(store, paymentId, timing.notFoundFinalAfterMs);
+      if (notFinalForMs > 0) {
+        const why = `${provider} has not seen the charge, but a send may still reach it for ${notFinalForMs} ms`;
+        if (token === undefined) throw new Error(why);
+        await job.moveToDelayed(Date.now() + notFinalForMs + NOT_FINAL_SLACK_MS, token);
+        throw new DelayedError(`${why}: asked again then, without spending an attempt`);
+      }
     }
     const outcome = OUTCOMES[answer];
     let auditId: string;
@@ -68,6 +96,18 @@ export function reconcileProcessor(
     if (outcome.status !== PaymentStatus.FAILED) await notify(store, followUps, paymentId, outcome.status);
     return outcome.status;
   };
+}
+
+/** Asked again a little after NOT_FOUND becomes final, so the next run does not land just before. */
+const NOT_FINAL_SLACK_MS = 250;
+
+/** Ms (Redis time) until a NOT_FOUND for this payment is final; 0 or less when it is (or there is no payment). */
+async function untilNotFoundIsFinal(store: PaymentStore, paymentId: string, finalAfterMs: number): Promise<number> {
+  const payment = await store.get(paymentId);
+  if (payment === undefined) return 0;
+  const since = Number(payment.fields.lastAttemptAt ?? payment.fields.createdAt);
+  if (!Number.isFinite(since)) return 0;
+  return since + finalAfterMs - (await store.redisTimeMs());
 }
 
 /** How long the provider's policy says to wait when it refused the call before sending it; undefined for any other failure. */

@@ -53,8 +53,8 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 interface Run {
   /** The payment record was created by this run (nothing to clean up before that). */
   created: boolean;
-  /** Providers this run recorded an attempt for, in order (the payment's `attempts`). */
-  attempts: ProviderName[];
+  /** Providers this run recorded an attempt for, in order (the payment's `attempts`, as record-attempt last returned it). */
+  attempts: string[];
   /**
    * The provider that may have charged: its attempt was recorded and no "certainly not
    * processed" answer cleared it since. Undefined: nothing this run sent can have charged.
@@ -229,14 +229,15 @@ export class PaymentFlow {
     if (stock.kind === 'out-of-stock') return this.finish(key, r, PaymentStatus.DECLINED, null, fraud, degraded, fraudFields, `out of stock: ${stock.sku}`, startedAt);
     if (stock.kind === 'unavailable') return this.unavailable(key, fraudFields, 'inventory unavailable and INVENTORY_FALLBACK=refuse', DEFAULT_UNAVAILABLE_RETRY_MS, startedAt);
 
-    // Each provider's attempt is on the record before it is asked: if this request dies, the
-    // next one with its key knows the charge is ambiguous, and with whom.
+    // Each provider's attempt is on the record before every send to it (retries included): if
+    // this request dies, the next one with its key knows the charge is ambiguous, and with whom;
+    // and once a recovery settled the payment, the record refuses the attempt and nothing is sent.
     const onAttempt = async (provider: ProviderName): Promise<void> => {
-      // The providers move on only after a certain "not processed": the previous one did not charge.
+      // Sends move on (to a retry, or the next provider) only after a certain "not processed": the previous one did not charge.
       run.mayHaveCharged = undefined;
       // With the attempt, what a recovered answer needs: the fraud score and what fell back so far.
-      await this.d.store.recordAttempt(id, provider, { ...fraudFields, degraded: JSON.stringify([...degraded, ...run.attempts]) });
-      run.attempts.push(provider);
+      const fellBack = run.attempts.filter((p) => p !== provider);
+      run.attempts = await this.d.store.recordAttempt(id, provider, { ...fraudFields, degraded: JSON.stringify([...degraded, ...fellBack]) });
       run.mayHaveCharged = provider;
     };
     const charge = await this.d.providers.charge({ paymentId: id, amount: r.amount, currency: r.currency, token: r.paymentMethod.token }, signal, onAttempt);

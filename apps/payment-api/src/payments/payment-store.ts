@@ -129,6 +129,12 @@ export class PaymentStore {
     return attemptsOf({ attempts: String(reply[1]) });
   }
 
+  /** Redis's clock, in ms: the clock of every time a payment record holds (createdAt, lastAttemptAt, ...). */
+  async redisTimeMs(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
   async get(id: string): Promise<StoredPayment | undefined> {
     const [paymentKey, historyKey] = paymentKeys(this.prefix, id);
     const [fields, history] = await Promise.all([this.redis.hgetall(paymentKey), this.redis.lrange(historyKey, 0, -1)]);

@@ -1,6 +1,7 @@
 import type { Policy } from '@breakwater/resilience';
 import { NEVER_ABORTED } from '@breakwater/resilience';
 import type { ProviderName } from '../config/downstream-config';
+import { certainlyNotProcessed } from '../downstreams/downstream-errors';
 import type { HttpAnswer, HttpClient } from '../downstreams/http-client';
 import { ProviderCharge } from './provider-charge';
 
@@ -55,6 +56,59 @@ describe('ProviderCharge onAttempt', () => {
     });
     expect(outcome).toMatchObject({ kind: 'ambiguous', provider: 'provider-a' });
     expect(attempts).toEqual(['provider-a']);
+  });
+});
+
+describe('ProviderCharge fences every send, retries included', () => {
+  /** A chain that retries once after a "certainly not processed" failure, as the providers' retry policy does. */
+  const seen: unknown[] = [];
+  const retryOnce: Policy = {
+    execute: async (call, signal) => {
+      try {
+        return await call(signal ?? NEVER_ABORTED);
+      } catch (error) {
+        seen.push(error);
+        if (!certainlyNotProcessed(error)) throw error;
+        return call(signal ?? NEVER_ABORTED);
+      }
+    },
+  };
+  const retrying: Record<ProviderName, Policy> = { 'provider-a': retryOnce, 'provider-b': retryOnce, 'provider-c': retryOnce };
+
+  /** provider-a answers "not processed" once, then charges. */
+  function flakyHttp(events: string[]): HttpClient {
+    let calls = 0;
+    return {
+      send: async (_method: string, path: string) => {
+        events.push(`send ${path}`);
+        return ++calls === 1 ? answer(503, { processed: false }) : answer(201, { status: 'CHARGED', chargeId: 'ch_2' });
+      },
+    } as unknown as HttpClient;
+  }
+
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  it('awaits onAttempt before the retried send too, not once per provider', async () => {
+    const events: string[] = [];
+    const outcome = await new ProviderCharge(flakyHttp(events), retrying).charge(REQUEST, NEVER_ABORTED, async (p) => {
+      events.push(`attempt ${p}`);
+    });
+    expect(outcome).toMatchObject({ kind: 'charged', provider: 'provider-a' });
+    expect(events).toEqual(['attempt provider-a', 'send /providers/a/charges', 'attempt provider-a', 'send /providers/a/charges']);
+  });
+
+  it('when it refuses the retry (a recovery settled the payment meanwhile), nothing more is sent and charge() throws its error, which is not retried', async () => {
+    const events: string[] = [];
+    const refused = Object.assign(new Error('payment p-1 is PENDING_REVIEW: provider-a is not asked to charge it'), { code: 'ATTEMPT_REFUSED' });
+    let attempts = 0;
+    const charging = new ProviderCharge(flakyHttp(events), retrying).charge(REQUEST, NEVER_ABORTED, async (p) => {
+      if (++attempts === 2) throw refused;
+      events.push(`attempt ${p}`);
+    });
+    await expect(charging).rejects.toBe(refused);
+    expect(events).toEqual(['attempt provider-a', 'send /providers/a/charges']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { isBreakerOpenError, type Policy } from '@breakwater/resilience';
 import { PROVIDERS, type ProviderName } from '../config/downstream-config';
-import { certainlyNotProcessed, NotProcessedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
+import { certainlyNotProcessed, isSendFencedError, NotProcessedError, SendFencedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
 import type { HttpClient } from '../downstreams/http-client';
 
 export type ChargeOutcome =
@@ -19,15 +19,26 @@ export interface ChargeRequest {
 }
 
 /**
- * Awaited before a provider is asked to charge (before its policy chain runs, so before every send
- * to it, retries included). If it throws, that provider is not called and charge() throws that
- * error: nothing more is sent. It may be called for a provider whose breaker or bulkhead then
- * refuses the call (nothing sent): it marks a charge that may be sent, not one that was.
+ * Awaited before every send to a provider: once before its policy chain runs, and again before
+ * each retried send inside it (the fence: the payment's attempt is recorded again, which fails once
+ * a recovery has settled the payment). If it throws, that send is not made, no other provider is
+ * tried and charge() throws that error. The first call may be for a provider whose breaker or
+ * bulkhead then refuses the call (nothing sent): it marks a charge that may be sent, not one that
+ * was.
  */
 export type OnAttempt = (provider: ProviderName) => Promise<void>;
 
 /** When no breaker says better, how long a client should wait before trying again. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
+
+/** Runs the fence before a retried send; its failure becomes a SendFencedError (ignored by the breaker, not retried). */
+async function fence(provider: ProviderName, onAttempt: OnAttempt): Promise<void> {
+  try {
+    await onAttempt(provider);
+  } catch (error) {
+    throw new SendFencedError(provider, error);
+  }
+}
 
 const PATHS: Record<ProviderName, string> = { 'provider-a': '/providers/a', 'provider-b': '/providers/b', 'provider-c': '/providers/c' };
 
@@ -49,10 +60,17 @@ export class ProviderCharge {
     for (const provider of PROVIDERS) {
       // Outside the try: a failing hook is not the provider's failure (no fallback, nothing sent).
       if (onAttempt !== undefined) await onAttempt(provider);
+      let sends = 0;
       try {
-        const answer = await this.chains[provider].execute((s) => this.send(provider, request, s), signal);
+        const answer = await this.chains[provider].execute(async (s) => {
+          // A retried send is fenced as the first was: a payment a recovery settled meanwhile is not charged.
+          if (sends++ > 0 && onAttempt !== undefined) await fence(provider, onAttempt);
+          return this.send(provider, request, s);
+        }, signal);
         return answer.status === 'CHARGED' ? { kind: 'charged', provider, chargeId: answer.chargeId, skipped } : { kind: 'declined', provider, skipped };
       } catch (error) {
+        // The fence refused a retry: nothing was sent for it, and the earlier send certainly did not charge.
+        if (isSendFencedError(error)) throw error.cause;
         if (!certainlyNotProcessed(error)) return { kind: 'ambiguous', provider, skipped, error };
         skipped.push(provider);
         // An open breaker knows when to ask again; any other refusal may clear at once.
