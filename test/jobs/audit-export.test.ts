@@ -1,7 +1,7 @@
 // The audit export: each audit entry appears once in the export file, even when its job runs
 // twice (removed and added again, as after a crash) and when two instances run the queue.
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditExportJobData } from '../../apps/payment-api/src/jobs/job-data';
 import { waitFor } from '../support/wait-for';
@@ -59,7 +59,7 @@ describe('audit export jobs', () => {
     expect(lines).toEqual([{ auditId: auditIds[0], paymentId: id, type: 'payment.received', status: 'RECEIVED', at: expect.any(Number), reason: null, data: expect.objectContaining({ amount: '500' }) }]);
   });
 
-  test('given two instances with their own memory of the file, when both export the same entries (and again after removal), then each is in the file once', async () => {
+  test('given two instances, when both export the same entries (and again after removal), then each is in the file once', async () => {
     const a = await start();
     const b = await start();
     const payments = await Promise.all(Array.from({ length: 10 }, () => payment(a)));
@@ -87,11 +87,69 @@ describe('audit export jobs', () => {
     const a = await start();
     const { id, auditIds } = await payment(a);
     await a.jobs.exportAudit(id, auditIds[1]);
-    await waitFor(async () => (await readLines()).length === 2, { timeoutMs: 10_000, description: 'the export' });
-    const [torn, line] = await readLines();
+    // A payment's entries go out in order: the job of its second exports the first with it.
+    await waitFor(async () => (await readLines()).length === 3, { timeoutMs: 10_000, description: 'the export' });
+    const [torn, received, authorized] = await readLines();
     expect(torn).toBe('{"auditId":"1-0","paymentId":"torn');
-    expect(JSON.parse(line)).toMatchObject({ paymentId: id, auditId: auditIds[1], status: 'AUTHORIZED' });
+    expect(JSON.parse(received)).toMatchObject({ paymentId: id, auditId: auditIds[0], status: 'RECEIVED' });
+    expect(JSON.parse(authorized)).toMatchObject({ paymentId: id, auditId: auditIds[1], status: 'AUTHORIZED' });
   });
+
+  test('given a line appended by a writer that died before recording it, then the next export finds it past the checkpoint and does not append it again', async () => {
+    const a = await start();
+    const { id, auditIds } = await payment(a);
+    const entry = await a.gateway.store.auditEntry(id, auditIds[0]);
+    await mkdir(dirname(world.auditFile), { recursive: true });
+    await appendFile(world.auditFile, `${JSON.stringify({ auditId: auditIds[0], paymentId: id, type: entry?.type, status: entry?.status, at: entry?.at, reason: null, data: entry?.data })}\n`);
+    const queue = openQueue<AuditExportJobData>(world, 'audit-export');
+    const jobId = `${id}-audit-${auditIds[0]}`;
+    try {
+      await a.jobs.exportAudit(id, auditIds[0]);
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the export' });
+      expect((await queue.getJob(jobId))?.returnvalue).toBe('already-exported');
+    } finally {
+      await queue.close();
+    }
+    expect((await auditLines(world.auditFile)).map((l) => l.auditId)).toEqual([auditIds[0]]);
+  });
+
+  test('given an export file of 600 MiB nobody has read yet, then the export still works: the file is streamed, never read into one string', async () => {
+    // Sparse: 600 MiB of holes then a newline, more than V8's longest string (about 512 MiB).
+    await mkdir(dirname(world.auditFile), { recursive: true });
+    const big = await open(world.auditFile, 'w');
+    try {
+      await big.write('\n', 600 * 1024 * 1024);
+    } finally {
+      await big.close();
+    }
+    const a = await start();
+    const { id, auditIds } = await payment(a);
+    const queue = openQueue<AuditExportJobData>(world, 'audit-export');
+    const jobId = `${id}-audit-${auditIds[0]}`;
+    try {
+      await a.jobs.exportAudit(id, auditIds[0]);
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 30_000, intervalMs: 100, description: 'the export' });
+      expect((await queue.getJob(jobId))?.returnvalue).toBe('exported');
+    } finally {
+      await queue.close();
+    }
+    const tail = await lastLine();
+    expect(JSON.parse(tail)).toMatchObject({ paymentId: id, auditId: auditIds[0], status: 'RECEIVED' });
+  });
+
+  /** The file's last line, read from its end. */
+  async function lastLine(): Promise<string> {
+    const file = await open(world.auditFile, 'r');
+    try {
+      const { size } = await file.stat();
+      const length = Math.min(size, 64 * 1024);
+      const buffer = Buffer.alloc(length);
+      await file.read(buffer, 0, length, size - length);
+      return buffer.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
+    } finally {
+      await file.close();
+    }
+  }
 
   async function readLines(): Promise<string[]> {
     return (await readFile(world.auditFile, 'utf8')).split('\n').filter((l) => l !== '');

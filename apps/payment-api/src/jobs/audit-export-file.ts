@@ -1,6 +1,5 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AuditEntry } from '../payments/payment';
 
 /** One line of the export file. */
 export interface AuditExportLine {
@@ -13,82 +12,120 @@ export interface AuditExportLine {
   data: Record<string, string>;
 }
 
+/** An entry a line of the file names. */
+export interface ExportedEntry {
+  paymentId: string;
+  auditId: string;
+}
+
+/** Where the complete lines of the file end, once read. */
+export interface FileTail {
+  /** The byte after the last complete line (what follows, if anything, is a torn line). */
+  offset: number;
+  /** The file ends with a newline (false after a torn write by a crashed writer). */
+  endsWithNewline: boolean;
+}
+
+/** Bytes read at a time. */
+const CHUNK_BYTES = 1024 * 1024;
+/** A longer line is not an export line (a line is a few hundred bytes): skipped, never held. */
+const MAX_LINE_BYTES = 1024 * 1024;
+/** Entries handed on at once while reading. */
+const BATCH = 500;
+
 /**
- * The audit export sink: a JSON-lines file, each audit entry at most once. Before appending, it
- * reads whatever the file gained since its last read (other processes append to it too) into
- * the set of exported entries, and skips an entry already there. The check and the append are
- * atomic only because the audit-export queue runs one job at a time across the fleet (BullMQ
- * global concurrency 1); the append is fsynced before the job completes, so a retried job finds
- * its line.
+ * The audit export sink: an append-only JSON-lines file that the fleet shares. It keeps nothing
+ * in memory between exports: what is in the file is known from Redis (each payment's export
+ * mark and the file's checkpoint, audit-export-processor.ts), and the file is only ever read from
+ * the checkpoint on, a chunk at a time, so neither its size nor the number of entries it holds
+ * bounds anything.
  */
 export class AuditExportFile {
-  private readonly exported = new Set<string>();
-  /** Bytes of the file read into `exported`: always the end of a complete line. */
-  private offset = 0;
-  /** Whether the file ends with a newline (false after a torn write by a crashed process). */
-  private endsWithNewline = true;
-
   constructor(readonly path: string) {}
 
-  /** Appends the entry unless it is in the file already; true when it appended. */
-  async exportOnce(entry: AuditEntry): Promise<boolean> {
+  /** Opens the file (created if missing) for one export, and closes it after `work`. */
+  async session<T>(work: (file: OpenExportFile) => Promise<T>): Promise<T> {
     await mkdir(dirname(this.path), { recursive: true });
-    const file = await open(this.path, 'a+');
+    const handle = await open(this.path, 'a+');
     try {
-      await this.catchUp(file);
-      if (this.exported.has(exportKey(entry.paymentId, entry.id))) return false;
-      const line: AuditExportLine = { auditId: entry.id, paymentId: entry.paymentId, type: entry.type, status: entry.status, at: entry.at, reason: entry.reason ?? null, data: entry.data };
-      const text = `${this.endsWithNewline ? '' : '\n'}${JSON.stringify(line)}\n`;
-      await file.appendFile(text, 'utf8');
-      await file.sync();
-      return true;
+      return await work(new OpenExportFile(handle));
     } finally {
-      await file.close();
+      await handle.close();
     }
-  }
-
-  /** Reads the lines appended since the last read (by anyone) into `exported`. */
-  private async catchUp(file: FileHandle): Promise<void> {
-    const { size } = await file.stat();
-    if (size < this.offset) {
-      // The file was truncated or replaced: start over.
-      this.offset = 0;
-      this.exported.clear();
-    }
-    if (size === this.offset) return;
-    const buffer = Buffer.alloc(size - this.offset);
-    let read = 0;
-    while (read < buffer.length) {
-      const { bytesRead } = await file.read(buffer, read, buffer.length - read, this.offset + read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    const chunk = buffer.subarray(0, read);
-    const lastNewline = chunk.lastIndexOf(0x0a);
-    this.endsWithNewline = read > 0 && chunk[read - 1] === 0x0a;
-    if (lastNewline < 0) {
-      // Only a partial line: keep it unread, it is not an entry yet (a torn write).
-      this.endsWithNewline = false;
-      return;
-    }
-    for (const text of chunk.subarray(0, lastNewline).toString('utf8').split('\n')) {
-      const key = exportKeyOf(text);
-      if (key !== undefined) this.exported.add(key);
-    }
-    this.offset += lastNewline + 1;
   }
 }
 
-/** Audit ids are ids in each payment's own stream: two payments can share one. */
-const exportKey = (paymentId: string, auditId: string): string => `${paymentId} ${auditId}`;
+export class OpenExportFile {
+  constructor(private readonly handle: FileHandle) {}
 
-function exportKeyOf(line: string): string | undefined {
+  /**
+   * Reads the complete lines from `from` (the start of a line; 0 if the file is shorter: it was
+   * truncated or replaced) and hands the entries they name to `onEntries`, in batches; lines that
+   * name none (torn, or not ours) are skipped. Holds at most a chunk and a line.
+   */
+  async readFrom(from: number, onEntries: (entries: ExportedEntry[]) => Promise<void>): Promise<FileTail> {
+    const { size } = await this.handle.stat();
+    let position = from <= size ? from : 0;
+    let lineStart = position;
+    let carry: Buffer[] = [];
+    let carried = 0;
+    let skipping = false;
+    let batch: ExportedEntry[] = [];
+    const buffer = Buffer.alloc(CHUNK_BYTES);
+    while (position < size) {
+      const { bytesRead } = await this.handle.read(buffer, 0, Math.min(CHUNK_BYTES, size - position), position);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      let start = 0;
+      for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+        if (!skipping) {
+          const line = carried === 0 ? chunk.subarray(start, nl) : Buffer.concat([...carry, chunk.subarray(start, nl)]);
+          const entry = entryOf(line.toString('utf8'));
+          if (entry !== undefined) batch.push(entry);
+          if (batch.length >= BATCH) {
+            await onEntries(batch);
+            batch = [];
+          }
+        }
+        carry = [];
+        carried = 0;
+        skipping = false;
+        start = nl + 1;
+        lineStart = position + start;
+      }
+      if (!skipping && start < chunk.length) {
+        carried += chunk.length - start;
+        if (carried > MAX_LINE_BYTES) {
+          skipping = true;
+          carry = [];
+          carried = 0;
+        } else {
+          carry.push(Buffer.from(chunk.subarray(start)));
+        }
+      }
+      position += bytesRead;
+    }
+    if (batch.length > 0) await onEntries(batch);
+    return { offset: lineStart, endsWithNewline: lineStart === size };
+  }
+
+  /** Appends `text` and fsyncs it; the file's size after. */
+  async append(text: string): Promise<number> {
+    await this.handle.appendFile(text, 'utf8');
+    await this.handle.sync();
+    return (await this.handle.stat()).size;
+  }
+}
+
+const STREAM_ID = /^\d+-\d+$/;
+
+function entryOf(line: string): ExportedEntry | undefined {
   if (line.trim() === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(line);
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const { paymentId, auditId } = parsed as { paymentId?: unknown; auditId?: unknown };
-    return typeof paymentId === 'string' && typeof auditId === 'string' ? exportKey(paymentId, auditId) : undefined;
+    return typeof paymentId === 'string' && paymentId !== '' && typeof auditId === 'string' && STREAM_ID.test(auditId) ? { paymentId, auditId } : undefined;
   } catch {
     return undefined; // a torn line, completed by a newline from the next writer
   }

@@ -1,17 +1,50 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import type { AuditEntry } from '../payments/payment';
 import type { PaymentStore } from '../payments/payment-store';
-import type { AuditExportFile } from './audit-export-file';
+import type { AuditExportCheckpoint } from './audit-export-checkpoint';
+import type { AuditExportFile, AuditExportLine } from './audit-export-file';
 import type { AuditExportJobData } from './job-data';
 
 /**
- * Ships one audit entry to the export file, once: the file is checked for the entry before it is
- * appended (see AuditExportFile), and the queue runs one job at a time across the fleet.
+ * Ships a payment's audit entries to the export file once each, in the order of its audit stream.
+ * The audit-export queue runs one job at a time across the fleet, so for each job:
+ *   1. the file is read from the fleet's checkpoint on (normally nothing: only lines appended by a
+ *      writer that died before step 4), and each entry found moves its payment's mark forward;
+ *   2. the payment's mark (`auditExportedTo`, the last of its entries in the file) at or past the
+ *      job's entry: it is exported already, done;
+ *   3. else every entry after the mark up to the job's is appended, and fsynced;
+ *   4. the mark moves to the job's entry, the checkpoint to the end of the file.
+ * A crash anywhere repeats a step that is safe to repeat; nothing is remembered in memory.
  */
-export function auditExportProcessor(store: PaymentStore, file: AuditExportFile): (job: Job<AuditExportJobData>) => Promise<string> {
+export function auditExportProcessor(store: PaymentStore, file: AuditExportFile, checkpoint: AuditExportCheckpoint): (job: Job<AuditExportJobData>) => Promise<string> {
   return async (job) => {
     const { paymentId, auditId } = job.data;
-    const entry = await store.auditEntry(paymentId, auditId);
-    if (entry === undefined) throw new UnrecoverableError(`payment ${paymentId} has no audit entry ${auditId}`);
-    return (await file.exportOnce(entry)) ? 'exported' : 'already-exported';
+    return file.session(async (open) => {
+      const from = await checkpoint.offset();
+      const tail = await open.readFrom(from, (entries) => store.markAuditExported(entries));
+      if (tail.offset !== from) await checkpoint.save(tail.offset);
+
+      const exportedTo = await store.auditExportedTo(paymentId);
+      if (exportedTo !== undefined && compareStreamIds(exportedTo, auditId) >= 0) return 'already-exported';
+      const entries = await store.auditEntriesAfter(paymentId, exportedTo, auditId);
+      if (entries.at(-1)?.id !== auditId) throw new UnrecoverableError(`payment ${paymentId} has no audit entry ${auditId}`);
+
+      const lines = entries.map((e) => `${JSON.stringify(exportLine(e))}\n`).join('');
+      const end = await open.append(`${tail.endsWithNewline ? '' : '\n'}${lines}`);
+      await store.markAuditExported([{ paymentId, auditId }]);
+      await checkpoint.save(end);
+      return 'exported';
+    });
   };
+}
+
+function exportLine(entry: AuditEntry): AuditExportLine {
+  return { auditId: entry.id, paymentId: entry.paymentId, type: entry.type, status: entry.status, at: entry.at, reason: entry.reason ?? null, data: entry.data };
+}
+
+/** Orders two stream ids (`<ms>-<seq>`). */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs !== bMs ? aMs - bMs : aSeq - bSeq;
 }

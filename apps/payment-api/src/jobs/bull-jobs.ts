@@ -11,6 +11,7 @@ import type { RedisConnections } from '../infra/redis-connections';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
 import type { PaymentStore } from '../payments/payment-store';
 import type { ProviderCharge } from '../providers/provider-charge';
+import { AuditExportCheckpoint } from './audit-export-checkpoint';
 import { AuditExportFile } from './audit-export-file';
 import { auditExportProcessor } from './audit-export-processor';
 import { DeadLetterQueue, type DeadLettered } from './dead-letter-queue';
@@ -72,6 +73,7 @@ export class BullJobs extends JobScheduler {
   private readonly metrics: QueueMetrics;
   private readonly guard: EnqueueGuard;
   private readonly auditFile: AuditExportFile;
+  private readonly auditCheckpoint: AuditExportCheckpoint;
   private readonly workers: Pick<Worker<JobData, string>, 'close' | 'cancelAllJobs' | 'disconnect' | 'waitUntilReady'>[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastWorkerError = 0;
@@ -87,6 +89,7 @@ export class BullJobs extends JobScheduler {
     this.metrics = new QueueMetrics(deps.metrics.registry, async () => (await this.queueCounts()).map((c) => ({ ...c, name: c.name as QueueName })));
     this.guard = new EnqueueGuard(this.metrics);
     this.auditFile = new AuditExportFile(deps.config.auditExportFile);
+    this.auditCheckpoint = new AuditExportCheckpoint(deps.redis.data, deps.config.keyPrefix, deps.config.auditExportFile);
     const queues = {} as Record<QueueName, Queue<JobData>>;
     const deadLetters = {} as Record<QueueName, DeadLetterQueue>;
     for (const name of QUEUE_NAMES) {
@@ -117,7 +120,7 @@ export class BullJobs extends JobScheduler {
   async start(): Promise<void> {
     const { store, providers, policies, http } = this.deps;
     for (const channel of NOTIFY_CHANNELS) this.startWorker<NotificationJobData>(notifyQueue(channel), notificationProcessor(policies, http));
-    this.startWorker<AuditExportJobData>('audit-export', auditExportProcessor(store, this.auditFile));
+    this.startWorker<AuditExportJobData>('audit-export', auditExportProcessor(store, this.auditFile, this.auditCheckpoint));
     const reconcile = queueSettings('payment-reconcile', this.deps.queues);
     this.startWorker<ReconcileJobData>(
       'payment-reconcile',

@@ -79,6 +79,7 @@ export class PaymentStore {
   private readonly createScript: ScriptCall;
   private readonly transitionScript: ScriptCall;
   private readonly attemptScript: ScriptCall;
+  private readonly markExportedScript: ScriptCall;
 
   constructor(
     private readonly redis: Redis,
@@ -87,6 +88,7 @@ export class PaymentStore {
     this.createScript = defineScript(redis, { file: 'create-payment-3.lua', dir: LUA });
     this.transitionScript = defineScript(redis, { file: 'transition-payment-3.lua', dir: LUA });
     this.attemptScript = defineScript(redis, { file: 'record-attempt-1.lua', dir: LUA });
+    this.markExportedScript = defineScript(redis, { file: 'mark-audit-exported-1.lua', dir: LUA });
   }
 
   /**
@@ -152,6 +154,24 @@ export class PaymentStore {
     const [, , auditKey] = paymentKeys(this.prefix, id);
     const [entry] = await this.redis.xrange(auditKey, entryId, entryId);
     return entry === undefined ? undefined : toAuditEntry(id, entry[0], entry[1]);
+  }
+
+  /** The audit entries after `afterId` (all, if undefined) up to and including `upToId`, in order. */
+  async auditEntriesAfter(id: string, afterId: string | undefined, upToId: string): Promise<AuditEntry[]> {
+    const [, , auditKey] = paymentKeys(this.prefix, id);
+    const entries = await this.redis.xrange(auditKey, afterId ?? '-', upToId);
+    return entries.filter(([entryId]) => entryId !== afterId).map(([entryId, flat]) => toAuditEntry(id, entryId, flat));
+  }
+
+  /** The payment's audit export high-water mark: every entry up to it is in the export file (mark-audit-exported-1.lua). */
+  async auditExportedTo(id: string): Promise<string | undefined> {
+    const [paymentKey] = paymentKeys(this.prefix, id);
+    return (await this.redis.hget(paymentKey, 'auditExportedTo')) ?? undefined;
+  }
+
+  /** Moves each payment's audit export mark forward to the entry given (never back; no payment is created). */
+  async markAuditExported(marks: readonly { paymentId: string; auditId: string }[]): Promise<void> {
+    await Promise.all(marks.map(({ paymentId, auditId }) => this.markExportedScript([paymentKeys(this.prefix, paymentId)[0]], [auditId])));
   }
 }
 
