@@ -26,7 +26,7 @@ local rcall = redis.call
 
 local cfg = cjson.decode(ARGV[1])
 local now = nowMs()
-local s = loadState(KEYS[1])
+local s = loadState(KEYS[1], cfg, now)
 local ctx = { stateKey = KEYS[1], windowKey = KEYS[2], permitsKey = KEYS[3], cfg = cfg, name = ARGV[2],
   channel = ARGV[3], sample = tonumber(ARGV[4]), now = now }
 

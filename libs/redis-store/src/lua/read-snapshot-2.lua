@@ -1,5 +1,6 @@
 --[[
-  Reads a breaker's fleet state and window totals. Writes nothing.
+  Reads a breaker's fleet state and window totals. Writes only to clamp times that a faster clock
+  left in the future (includes/state.lua, includes/window.lua), which must be saved when found.
 
   KEYS[1] state hash      bw:{<breaker>}:state
   KEYS[2] window hash     bw:{<breaker>}:window
@@ -16,4 +17,4 @@ local rcall = redis.call
 
 local cfg = cjson.decode(ARGV[1])
 local now = nowMs()
-return snapshotReply(1, loadState(KEYS[1]), cfg, KEYS[2], now, false)
+return snapshotReply(1, loadState(KEYS[1], cfg, now), cfg, KEYS[2], now, false)

@@ -35,7 +35,7 @@ local rcall = redis.call
 
 local cfg = cjson.decode(ARGV[1])
 local now = nowMs()
-local s = loadState(KEYS[1])
+local s = loadState(KEYS[1], cfg, now)
 
 if rcall('SET', KEYS[4], 1, 'NX', 'PX', tonumber(ARGV[12])) == false then
   return snapshotReply(-1, s, cfg, KEYS[2], now, false)

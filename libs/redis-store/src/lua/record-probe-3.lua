@@ -26,7 +26,7 @@ local rcall = redis.call
 
 local cfg = cjson.decode(ARGV[1])
 local now = nowMs()
-local s = loadState(KEYS[1])
+local s = loadState(KEYS[1], cfg, now)
 
 if s.state ~= 'HALF_OPEN' or rcall('HDEL', KEYS[3], ARGV[5]) == 0 then
   return snapshotReply(0, s, cfg, KEYS[2], now, false)

@@ -24,7 +24,7 @@ local rcall = redis.call
 
 local cfg = cjson.decode(ARGV[1])
 local now = nowMs()
-local s = loadState(KEYS[1])
+local s = loadState(KEYS[1], cfg, now)
 local to = ARGV[5]
 local reasons = { FORCED_OPEN = 'forced-open', DISABLED = 'disabled', CLOSED = 'reset' }
 if reasons[to] == nil then return snapshotReply(-2, s, cfg, KEYS[2], now, false) end

@@ -4,9 +4,33 @@
 local STATE_FIELDS = { 'state', 'version', 'openUntil', 'openSteps', 'halfOpenSince', 'permitsIssued', 'probeSuccesses', 'consecutive',
   'reason', 'changedAt', 'tripReason', 'trippedAt', 'tripCalls', 'tripFailures', 'tripSlowCalls' }
 
-local function loadState(stateKey)
+-- Times in the future were left by a faster clock: Redis failed over to a replica whose clock is
+-- behind, so TIME went backwards. Left alone they would prolong OPEN and HALF_OPEN by the whole
+-- skew. The last transition cannot have happened after now: the skew is at least changedAt - now,
+-- and every time kept is moved back by it (OPEN then lasts its drawn interval from now). Whatever
+-- is still ahead is bounded anyway: openUntil by the longest interval of its backoff step (no
+-- jitter), halfOpenSince by now. Saved at once, so the bounds do not move with now.
+local function clampToNow(stateKey, s, cfg, now)
+  local skew = math.max(0, s.changedAt - now)
+  local before = { s.openUntil, s.halfOpenSince, s.changedAt, s.trippedAt }
+  -- 0 means never, and stays so.
+  local function earlier(t) if t == 0 then return 0 end return t - skew end
+  s.openUntil, s.changedAt = earlier(s.openUntil), earlier(s.changedAt)
+  s.halfOpenSince, s.trippedAt = math.min(now, earlier(s.halfOpenSince)), math.min(now, earlier(s.trippedAt))
+  if s.state == 'OPEN' and s.openSteps > 0 then
+    local longest = math.min(cfg.openMaxMs, cfg.openBaseMs * (cfg.openMultiplier ^ (s.openSteps - 1)))
+    s.openUntil = math.min(s.openUntil, now + math.ceil(longest))
+  end
+  if s.openUntil ~= before[1] or s.halfOpenSince ~= before[2] or s.changedAt ~= before[3] or s.trippedAt ~= before[4] then
+    rcall('HSET', stateKey, 'openUntil', s.openUntil, 'halfOpenSince', s.halfOpenSince, 'changedAt', s.changedAt, 'trippedAt', s.trippedAt)
+  end
+  return s
+end
+
+-- The state at Redis time `now`, with times a faster clock left in the future clamped (clampToNow).
+local function loadState(stateKey, cfg, now)
   local raw = rcall('HMGET', stateKey, unpack(STATE_FIELDS))
-  return {
+  return clampToNow(stateKey, {
     state = raw[1] or 'CLOSED',
     version = tonumber(raw[2]) or 0,
     openUntil = tonumber(raw[3]) or 0,
@@ -22,7 +46,7 @@ local function loadState(stateKey)
     tripCalls = tonumber(raw[13]) or 0,
     tripFailures = tonumber(raw[14]) or 0,
     tripSlowCalls = tonumber(raw[15]) or 0,
-  }
+  }, cfg, now)
 end
 
 local function saveState(stateKey, s)

@@ -2,9 +2,15 @@
 --   '<epoch>:c' / '<epoch>:f' / '<epoch>:s'  calls, failures, slow calls in the bucket numbered epoch
 --   'r:<instanceId>'                         Redis time of that instance's last failure or slow call
 -- Same layout as SlidingWindow in libs/resilience; `prune` deletes expired fields (write scripts only).
+-- Fields from the future were left by a faster clock (Redis failed over to a replica whose clock
+-- is behind): a bucket ahead of now is folded into the current one and a report ahead of now is
+-- set to now, at once and by every script, so they leave the window one window from now instead
+-- of counting for the whole skew more. Any other field is not ours: the script fails on it (the
+-- breaker reports itself broken) rather than guess.
 local function windowTotals(windowKey, cfg, now, prune)
   local bucketMs = cfg.windowMs / cfg.windowBuckets
-  local oldestEpoch = math.floor(now / bucketMs) - cfg.windowBuckets
+  local currentEpoch = math.floor(now / bucketMs)
+  local oldestEpoch = currentEpoch - cfg.windowBuckets
   local since = now - cfg.windowMs
   local t = { calls = 0, failures = 0, slowCalls = 0, reporters = 0 }
   local expired = {}
@@ -12,11 +18,20 @@ local function windowTotals(windowKey, cfg, now, prune)
   for i = 1, #flat, 2 do
     local field, value = flat[i], tonumber(flat[i + 1])
     local instance = string.match(field, '^r:(.*)$')
+    local epoch, kind = string.match(field, '^(%d+):([cfs])$')
+    if value == nil or (instance == nil and epoch == nil) then
+      error('window field ' .. field .. ' = ' .. tostring(flat[i + 1]) .. ' is not <bucket>:c|f|s or r:<instance> with a number')
+    end
     if instance then
+      if value > now then rcall('HSET', windowKey, field, now) end
       if value > since then t.reporters = t.reporters + 1 else expired[#expired + 1] = field end
     else
-      local epoch, kind = string.match(field, '^(%d+):(%a)$')
-      if tonumber(epoch) <= oldestEpoch then expired[#expired + 1] = field
+      epoch = tonumber(epoch)
+      if epoch > currentEpoch then
+        rcall('HINCRBY', windowKey, currentEpoch .. ':' .. kind, value)
+        rcall('HDEL', windowKey, field)
+      end
+      if epoch <= oldestEpoch then expired[#expired + 1] = field
       elseif kind == 'c' then t.calls = t.calls + value
       elseif kind == 'f' then t.failures = t.failures + value
       else t.slowCalls = t.slowCalls + value end
