@@ -47,6 +47,8 @@ interface FleetView {
   changedAt?: number;
   /** The fleet's window when the breaker last tripped; `at` on the local clock. */
   trip?: { reason: TripReason; at: number; calls: number; failures: number; slowCalls: number };
+  /** The state hash's incarnation: another one means Redis lost its data (versions start again). */
+  incarnation?: string;
 }
 
 /** Probe verdicts kept for resending while Redis does not answer (a half-open episode has few). */
@@ -189,6 +191,11 @@ export class FleetBreaker implements Breaker {
    */
   apply(snapshot: FleetSnapshot, rule: ApplyRule): void {
     const v = this.view;
+    // Redis lost the data this view knew: the new state is taken at once, from any reply or
+    // message, whatever its version (otherwise only after two re-reads, while batches tagged
+    // with the old version were dropped).
+    if (snapshot.incarnation !== undefined && v.incarnation !== undefined && snapshot.incarnation !== v.incarnation) rule = 'replace';
+    if (snapshot.incarnation !== undefined) v.incarnation = snapshot.incarnation;
     if (snapshot.version < v.version) {
       // Only the periodic re-read may judge a lower version; a reply in between says nothing new.
       if (rule === 'newer') return;
@@ -203,7 +210,7 @@ export class FleetBreaker implements Breaker {
     v.reason = lastChange?.reason;
     v.changedAt = lastChange === undefined ? undefined : now - lastChange.agoMs;
     v.trip = lastTrip === undefined ? undefined : { ...lastTrip, at: now - lastTrip.agoMs };
-    if (snapshot.totals !== undefined && snapshot.version >= v.version) {
+    if (snapshot.totals !== undefined && (snapshot.version >= v.version || rule === 'replace')) {
       v.calls = snapshot.totals.calls;
       v.failures = snapshot.totals.failures;
       v.slowCalls = snapshot.totals.slowCalls;
@@ -369,6 +376,7 @@ export class FleetBreaker implements Breaker {
   private async sendBatches(): Promise<void> {
     if (this.unsentVerdicts.length > 0) await this.resendVerdicts();
     for (const batch of this.batcher.takeReady(this.fleet.clock.now())) {
+      const incarnation = this.view.incarnation;
       let reply: ScriptReply;
       try {
         reply = await this.fleet.command(() => this.fleet.scripts.recordBatch(this.target, batch, this.config.windowMs * 2));
@@ -376,10 +384,17 @@ export class FleetBreaker implements Breaker {
         this.reportFailure(error);
         return; // kept, with its id, for the next flush
       }
-      this.batcher.confirm(batch);
       if (reply.code === ScriptCode.HELD_BACK) this.heldBackIn = reply.snapshot.version;
       else if (reply.code === ScriptCode.COUNTED) this.heldBackIn = undefined;
       this.apply(reply.snapshot, 'newer');
+      const reborn = incarnation !== undefined && reply.snapshot.incarnation !== undefined && reply.snapshot.incarnation !== incarnation;
+      if (reborn && reply.code === ScriptCode.IGNORED && this.view.state === BreakerState.CLOSED) {
+        // Redis lost its data: the outcomes it dropped, and those still waiting, were never
+        // counted under the new state, so they go again under its version.
+        this.batcher.retag(this.view.version);
+        return this.sendBatches();
+      }
+      this.batcher.confirm(batch);
     }
   }
 

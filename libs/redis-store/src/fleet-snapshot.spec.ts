@@ -2,7 +2,7 @@ import { parseScriptReply, parseTransitionMessage, UnexpectedReplyError } from '
 
 describe('script replies and transition messages', () => {
   it('parses the snapshot reply of every breaker script', () => {
-    expect(parseScriptReply([1, 'OPEN', 4, 950, 30, 20, 1, 2, 0, 'probe-failed', 50, 'failure-rate', 4_050, 25, 14, 0])).toEqual({
+    expect(parseScriptReply([1, 'OPEN', 4, 950, 30, 20, 1, 2, 0, 'probe-failed', 50, 'failure-rate', 4_050, 25, 14, 0, '1764608400.123456'])).toEqual({
       code: 1,
       snapshot: {
         state: 'OPEN',
@@ -12,21 +12,23 @@ describe('script replies and transition messages', () => {
         totals: { calls: 30, failures: 20, slowCalls: 1, consecutive: 0 },
         lastChange: { reason: 'probe-failed', agoMs: 50 },
         lastTrip: { reason: 'failure-rate', agoMs: 4_050, calls: 25, failures: 14, slowCalls: 0 },
+        incarnation: '1764608400.123456',
       },
     });
   });
 
   it('leaves out the history of a breaker that never changed or never tripped', () => {
-    const { snapshot } = parseScriptReply([1, 'CLOSED', 0, 0, 3, 0, 0, 0, 0, '', -1, '', -1, 0, 0, 0]);
+    const { snapshot } = parseScriptReply([1, 'CLOSED', 0, 0, 3, 0, 0, 0, 0, '', -1, '', -1, 0, 0, 0, '1.000001']);
     expect(snapshot).not.toHaveProperty('lastChange');
     expect(snapshot).not.toHaveProperty('lastTrip');
-    expect(parseScriptReply([1, 'FORCED_OPEN', 1, 1000, 0, 0, 0, 0, 0, 'forced-open', 0, '', -1, 0, 0, 0]).snapshot).toMatchObject({ lastChange: { reason: 'forced-open', agoMs: 0 } });
+    expect(parseScriptReply([1, 'FORCED_OPEN', 1, 1000, 0, 0, 0, 0, 0, 'forced-open', 0, '', -1, 0, 0, 0, '1.000001']).snapshot).toMatchObject({ lastChange: { reason: 'forced-open', agoMs: 0 } });
   });
 
   it('refuses a reply of another shape instead of guessing', () => {
-    expect(() => parseScriptReply([1, 'AJAR', 4, 0, 0, 0, 0, 0, 0, '', -1, '', -1, 0, 0, 0])).toThrow(UnexpectedReplyError);
-    // The reply of the scripts before they kept the trip: another release's scripts.
+    expect(() => parseScriptReply([1, 'AJAR', 4, 0, 0, 0, 0, 0, 0, '', -1, '', -1, 0, 0, 0, '1.000001'])).toThrow(UnexpectedReplyError);
+    // The replies of the scripts before they kept the trip, and before the incarnation: other releases' scripts.
     expect(() => parseScriptReply([1, 'OPEN', 4, 950, 30, 20, 1, 2, 0])).toThrow(UnexpectedReplyError);
+    expect(() => parseScriptReply([1, 'OPEN', 4, 950, 30, 20, 1, 2, 0, 'probe-failed', 50, 'failure-rate', 4_050, 25, 14, 0])).toThrow(UnexpectedReplyError);
     expect(() => parseScriptReply('OK')).toThrow(/unexpected breaker script reply/);
   });
 
@@ -35,6 +37,7 @@ describe('script replies and transition messages', () => {
       name: 'fraud',
       snapshot: { state: 'HALF_OPEN', version: 7, retryAfterMs: 0, openSteps: 1, lastChange: { reason: 'open-interval-elapsed', agoMs: 0 } },
     });
+    expect(parseTransitionMessage('{"name":"fraud","state":"CLOSED","version":1,"incarnation":"1764608400.123456"}')?.snapshot.incarnation).toBe('1764608400.123456');
     expect(parseTransitionMessage('not json')).toBeUndefined();
     expect(parseTransitionMessage('{"name":"fraud","state":"NOPE","version":1}')).toBeUndefined();
     expect(parseTransitionMessage('null')).toBeUndefined();

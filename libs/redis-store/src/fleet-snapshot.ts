@@ -13,6 +13,8 @@ export interface FleetSnapshot {
   lastChange?: { reason: TransitionReason; agoMs: number };
   /** The window when the breaker last tripped (the trip empties the window); absent if it never did. */
   lastTrip?: FleetTrip;
+  /** Made when the state hash was created: another one means Redis lost the data the view knew. */
+  incarnation?: string;
 }
 
 export interface FleetTrip {
@@ -37,7 +39,7 @@ export class UnexpectedReplyError extends Error {
   }
 }
 
-const REPLY_LENGTH = 16;
+const REPLY_LENGTH = 17;
 
 /**
  * Parses `{ code, state, version, retryAfterMs, calls, failures, slowCalls, openSteps, consecutive,
@@ -50,6 +52,7 @@ export function parseScriptReply(reply: unknown): ScriptReply {
   const snapshot: FleetSnapshot = { state: reply[1], version: n[2], retryAfterMs: n[3], openSteps: n[7], totals: { calls: n[4], failures: n[5], slowCalls: n[6], consecutive: n[8] } };
   if (isTransitionReason(reply[9]) && n[10] >= 0) snapshot.lastChange = { reason: reply[9], agoMs: n[10] };
   if (isTripReason(reply[11]) && n[12] >= 0) snapshot.lastTrip = { reason: reply[11], agoMs: n[12], calls: n[13], failures: n[14], slowCalls: n[15] };
+  if (typeof reply[16] === 'string' && reply[16] !== '') snapshot.incarnation = reply[16];
   return { code: n[0], snapshot };
 }
 
@@ -68,6 +71,7 @@ export function parseTransitionMessage(message: string): { name: string; snapsho
   if (isTransitionReason(m.reason)) snapshot.lastChange = { reason: m.reason, agoMs: 0 };
   const trip = parseTrip(m.trip);
   if (trip !== undefined) snapshot.lastTrip = trip;
+  if (typeof m.incarnation === 'string' && m.incarnation !== '') snapshot.incarnation = m.incarnation;
   return { name: m.name, snapshot };
 }
 

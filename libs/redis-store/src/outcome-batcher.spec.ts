@@ -66,4 +66,17 @@ describe('OutcomeBatcher', () => {
     b.add(Outcomes.SUCCEEDED_AFTER_SLOW, 0, 2);
     expect(b.pending()).toMatchObject({ sawSuccess: true, trailingFailures: 0 });
   });
+
+  it('moves every unconfirmed outcome to a new version, keeping batch ids (Redis lost the state they were collected under)', () => {
+    const b = batcher();
+    b.add(Outcomes.FAILED, 4, 0);
+    const [sealed] = b.takeReady(1);
+    b.add(Outcomes.FAILED, 4, 2);
+    b.retag(0);
+    const ready = b.takeReady(3);
+    expect(ready.map((x) => [x.id, x.version])).toEqual([
+      [sealed.id, 0],
+      [ready[1].id, 0],
+    ]);
+  });
 });

@@ -58,6 +58,12 @@ export class OutcomeBatcher {
     return this.sealed.slice();
   }
 
+  /** Moves every unconfirmed outcome to `version`: Redis lost the state they were collected under. */
+  retag(version: number): void {
+    for (const b of this.sealed) b.version = version;
+    if (this.open !== undefined) this.open.version = version;
+  }
+
   confirm(batch: OutcomeBatchArgs): void {
     this.sealed = this.sealed.filter((b) => b !== batch);
   }

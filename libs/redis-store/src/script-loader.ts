@@ -5,7 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 export type RedisConnection = Redis | Cluster;
 
 /** Scripts are registered under names carrying this version, so two releases never run each other's. */
-export const SCRIPT_VERSION = 2;
+export const SCRIPT_VERSION = 3;
 
 const LUA_DIR = join(__dirname, 'lua');
 const INCLUDE = /^-- @include "([\w-]+)"$/gm;

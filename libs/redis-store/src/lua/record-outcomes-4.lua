@@ -37,12 +37,15 @@ local cfg = cjson.decode(ARGV[1])
 local now = nowMs()
 local s = loadState(KEYS[1], cfg, now)
 
-if rcall('SET', KEYS[4], 1, 'NX', 'PX', tonumber(ARGV[12])) == false then
+if rcall('EXISTS', KEYS[4]) == 1 then
   return snapshotReply(-1, s, cfg, KEYS[2], now, false)
 end
+-- A dropped batch leaves no marker: after Redis lost its data the sender may send it again,
+-- under the new state's version (the outcomes were never counted there).
 if s.state ~= 'CLOSED' or s.version ~= tonumber(ARGV[5]) then
   return snapshotReply(0, s, cfg, KEYS[2], now, false)
 end
+rcall('SET', KEYS[4], 1, 'PX', tonumber(ARGV[12]))
 
 local calls, failures, slowCalls = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local epoch = math.floor(now / (cfg.windowMs / cfg.windowBuckets))

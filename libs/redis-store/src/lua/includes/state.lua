@@ -1,8 +1,19 @@
 -- The breaker's shared state, one hash per breaker. Absent fields mean a new breaker: CLOSED, version 0.
 -- reason/changedAt: the last transition (Redis time). trip*: the window when it last tripped, kept
 -- because the trip empties the window and people reading an OPEN breaker need to see why it opened.
+-- incarnation: made when the hash is first created (the first script to read it), never changed:
+-- after Redis lost its data the state starts again at version 0 under a new incarnation, which
+-- every view takes at once, however high its own version.
 local STATE_FIELDS = { 'state', 'version', 'openUntil', 'openSteps', 'halfOpenSince', 'permitsIssued', 'probeSuccesses', 'consecutive',
-  'reason', 'changedAt', 'tripReason', 'trippedAt', 'tripCalls', 'tripFailures', 'tripSlowCalls' }
+  'reason', 'changedAt', 'tripReason', 'trippedAt', 'tripCalls', 'tripFailures', 'tripSlowCalls', 'incarnation' }
+
+-- Redis TIME to the microsecond: two data losses never get the same id (the hash is gone in between).
+local function newIncarnation(stateKey)
+  local t = rcall('TIME')
+  local id = t[1] .. '.' .. string.format('%06d', tonumber(t[2]))
+  rcall('HSET', stateKey, 'incarnation', id)
+  return id
+end
 
 -- Times in the future were left by a faster clock: Redis failed over to a replica whose clock is
 -- behind, so TIME went backwards. Left alone they would prolong OPEN and HALF_OPEN by the whole
@@ -46,6 +57,7 @@ local function loadState(stateKey, cfg, now)
     tripCalls = tonumber(raw[13]) or 0,
     tripFailures = tonumber(raw[14]) or 0,
     tripSlowCalls = tonumber(raw[15]) or 0,
+    incarnation = raw[16] or newIncarnation(stateKey),
   }, cfg, now)
 end
 

@@ -37,7 +37,7 @@ local function transition(ctx, s, to, reason)
   end
   saveState(ctx.stateKey, s)
   local message = {
-    name = ctx.name, state = s.state, version = s.version, reason = reason,
+    name = ctx.name, state = s.state, version = s.version, reason = reason, incarnation = s.incarnation,
     retryAfterMs = retryAfterMs(s, ctx.cfg, now), openSteps = s.openSteps,
   }
   if s.trippedAt > 0 then
