@@ -3,7 +3,7 @@
 // sends and records nothing. Script calls are counted at the one place every instance sends them.
 import { BreakerOpenError, BreakerState, type BreakerConfig, type CallRecorded, type Clock } from '@breakwater/resilience';
 import { BreakerScripts } from '../libs/redis-store/src/breaker-scripts';
-import { Downstream, everyState, failCalls, FleetInstances } from './support/fleet-instances';
+import { Downstream, everyState, failCalls, FleetInstances, isNeverSent, NeverSent } from './support/fleet-instances';
 import { rejectionOf, sleep, waitFor } from './support/wait-for';
 
 const FLUSH_INTERVAL_MS = 50;
@@ -83,6 +83,41 @@ describe('what fleet breaker calls cost Redis', () => {
         expect((refusal as BreakerOpenError).retryAfterMs).toBeGreaterThan(3_000);
       }
       expect(provider.calls).toBe(5);
+    });
+  });
+
+  describe('what flushes leave behind', () => {
+    it('given an instance whose calls are flushed on every tick for a second, then Redis holds the breaker’s three keys and nothing per batch', async () => {
+      const [instance] = await fleet.start(1, { minimumCalls: 1_000 }, { flushIntervalMs: FLUSH_INTERVAL_MS });
+      const recordBatch = jest.spyOn(BreakerScripts.prototype, 'recordBatch');
+      const provider = new Downstream();
+      const started = performance.now();
+      while (performance.now() - started < 1_000) {
+        await instance.breaker.execute(provider.call);
+        await sleep(5);
+      }
+      await instance.breaker.flush();
+
+      expect(recordBatch.mock.calls.length).toBeGreaterThan(10);
+      const keys = await fleet.connection().keys(`${fleet.prefix}*`);
+      // Idempotency rests on one high-water mark per instance session, in one hash per breaker.
+      const { state, window, sequences } = instance.breaker.target.keys;
+      expect(keys.sort()).toEqual([state, window, sequences].sort());
+    });
+
+    it('given calls that all end with errors that count as nothing, then no batch is sent for them', async () => {
+      const [instance] = await fleet.start(1, { minimumCalls: 5, isIgnored: isNeverSent }, { flushIntervalMs: FLUSH_INTERVAL_MS });
+      const recordBatch = jest.spyOn(BreakerScripts.prototype, 'recordBatch');
+      const neverSent = async (): Promise<never> => {
+        throw new NeverSent('the bulkhead was full');
+      };
+
+      for (let n = 0; n < 20; n++) await instance.breaker.execute(neverSent).catch(() => undefined);
+      await sleep(3 * FLUSH_INTERVAL_MS);
+      await instance.breaker.flush();
+
+      expect(recordBatch).not.toHaveBeenCalled();
+      expect(instance.breaker.snapshot()).toMatchObject({ state: BreakerState.CLOSED, calls: 0 });
     });
   });
 

@@ -462,7 +462,8 @@ describe('fleet breakers over one Redis', () => {
     });
 
     const batch = (overrides: Partial<OutcomeBatchArgs> = {}): OutcomeBatchArgs => ({
-      id: 'instance-x:batch-1',
+      session: 'instance-x:s1',
+      sequence: 1,
       version: 0,
       calls: 7,
       failures: 2,
@@ -473,8 +474,8 @@ describe('fleet breakers over one Redis', () => {
     });
 
     it('given a flush whose reply was lost, when the same batch is sent again, then it is counted once', async () => {
-      const first = await scripts.recordBatch(breaker.target, batch(), 20_000);
-      const repeated = await scripts.recordBatch(breaker.target, batch(), 20_000);
+      const first = await scripts.recordBatch(breaker.target, batch());
+      const repeated = await scripts.recordBatch(breaker.target, batch());
 
       expect(first.code).toBe(ScriptCode.COUNTED);
       expect(repeated.code).toBe(ScriptCode.DUPLICATE);
@@ -482,21 +483,30 @@ describe('fleet breakers over one Redis', () => {
       await fleet.sync();
       expect(breaker.snapshot()).toMatchObject({ calls: 7, failures: 2, slowCalls: 1 });
 
-      // Another batch id is another batch.
-      await scripts.recordBatch(breaker.target, batch({ id: 'instance-x:batch-2' }), 20_000);
+      // The next sequence is another batch, and so is the same sequence of another session.
+      await scripts.recordBatch(breaker.target, batch({ sequence: 2 }));
+      await scripts.recordBatch(breaker.target, batch({ session: 'instance-y:s1' }));
       await fleet.sync();
-      expect(breaker.snapshot()).toMatchObject({ calls: 14, failures: 4, slowCalls: 2 });
+      expect(breaker.snapshot()).toMatchObject({ calls: 21, failures: 6, slowCalls: 3 });
+      // A session sends its batches in order: one older than a batch counted since is a repeat.
+      expect((await scripts.recordBatch(breaker.target, batch({ sequence: 1 }))).code).toBe(ScriptCode.DUPLICATE);
+      // Idempotency costs one hash per breaker, one field per session: no key per batch.
+      expect(await fixture.connection().hgetall(breaker.target.keys.sequences)).toEqual({
+        'instance-x:s1': expect.stringMatching(/^2:\d+$/),
+        'instance-y:s1': expect.stringMatching(/^1:\d+$/),
+      });
+      expect(await fixture.connection().keys(`${fixture.prefix}*batch*`)).toEqual([]);
     });
 
     it('given a batch collected under an earlier version, when it arrives after the breaker moved on, then it is dropped', async () => {
       await breaker.reset(); // a new episode: version 1
       expect(breaker.snapshot().version).toBe(1);
 
-      const late = await scripts.recordBatch(breaker.target, batch({ version: 0, failures: 7, sawSuccess: false, trailingFailures: 7 }), 20_000);
+      const late = await scripts.recordBatch(breaker.target, batch({ version: 0, failures: 7, sawSuccess: false, trailingFailures: 7 }));
       expect(late.code).toBe(ScriptCode.IGNORED);
       expect(late.snapshot).toMatchObject({ state: BreakerState.CLOSED, version: 1, totals: { calls: 0, failures: 0 } });
 
-      const current = await scripts.recordBatch(breaker.target, batch({ id: 'instance-x:batch-2', version: 1 }), 20_000);
+      const current = await scripts.recordBatch(breaker.target, batch({ sequence: 2, version: 1 }));
       expect(current.code).toBe(ScriptCode.COUNTED);
       await fleet.sync();
       expect(breaker.snapshot()).toMatchObject({ version: 1, calls: 7, failures: 2 });

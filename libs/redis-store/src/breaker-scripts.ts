@@ -13,7 +13,10 @@ export interface BreakerScriptTarget {
 
 /** A batch of outcomes as record-outcomes-4.lua takes it. */
 export interface OutcomeBatchArgs {
-  id: string;
+  /** The sending process (FleetContext.sessionId): sequences are counted per session. */
+  session: string;
+  /** Increases with every batch a session seals for a breaker; batches are sent in this order. */
+  sequence: number;
   version: number;
   calls: number;
   failures: number;
@@ -56,8 +59,8 @@ export class BreakerScripts {
     this.readSnapshot = defineScript(redis, { file: 'read-snapshot-2.lua' });
   }
 
-  async recordBatch(t: BreakerScriptTarget, batch: OutcomeBatchArgs, markerTtlMs: number): Promise<ScriptReply> {
-    const keys = [t.keys.state, t.keys.window, t.keys.permits, t.keys.batch(batch.id)];
+  async recordBatch(t: BreakerScriptTarget, batch: OutcomeBatchArgs): Promise<ScriptReply> {
+    const keys = [t.keys.state, t.keys.window, t.keys.permits, t.keys.sequences];
     const args = [
       ...this.head(t),
       batch.version,
@@ -67,7 +70,8 @@ export class BreakerScripts {
       batch.sawSuccess ? 1 : 0,
       batch.trailingFailures,
       this.instanceId,
-      Math.ceil(markerTtlMs),
+      batch.session,
+      batch.sequence,
     ];
     return parseScriptReply(await this.recordOutcomes(keys, args));
   }

@@ -6,7 +6,7 @@ export const DEFAULT_COORDINATION_COMMAND_TIMEOUT_MS = 250;
 /**
  * The ioredis settings for breaker coordination: fail fast, never queue, never resend. With the
  * defaults a command to a dead Redis waits about a minute; a resent script could count a batch
- * twice (the batch id guards against that, but there is no reason to invite it).
+ * twice (the batch sequence guards against that, but there is no reason to invite it).
  */
 export const COORDINATION_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
   enableOfflineQueue: false,

@@ -112,7 +112,7 @@ export class FleetBreaker implements Breaker {
     this.local.onCallRejected((r) => this.rejected.emit(r));
     this.local.onCallRecorded((r) => this.recorded.emit(r));
     this.runner = new GuardedCallRunner(name, config, fleet.clock, (call, outcome, now) => this.count(call, outcome, now), this.recorded);
-    this.batcher = new OutcomeBatcher(() => `${fleet.sessionId}:${++this.sequence}`, config.windowMs);
+    this.batcher = new OutcomeBatcher(fleet.sessionId, () => ++this.sequence, config.windowMs);
   }
 
   get state(): BreakerState {
@@ -365,7 +365,7 @@ export class FleetBreaker implements Breaker {
   private couldTrip(): boolean {
     // Only Redis knows which instances reported failures. Once it said too few did, more failures
     // of this one cannot trip the breaker: they wait for the tick (whose reply says when that
-    // changes) instead of each flushing on its own, one script (and batch marker) per failure.
+    // changes) instead of each flushing on its own, one script per failure.
     if (this.heldBackIn === this.view.version) return false;
     const p = this.batcher.pending();
     const v = this.view;
@@ -379,10 +379,10 @@ export class FleetBreaker implements Breaker {
       const incarnation = this.view.incarnation;
       let reply: ScriptReply;
       try {
-        reply = await this.fleet.command(() => this.fleet.scripts.recordBatch(this.target, batch, this.config.windowMs * 2));
+        reply = await this.fleet.command(() => this.fleet.scripts.recordBatch(this.target, batch));
       } catch (error) {
         this.reportFailure(error);
-        return; // kept, with its id, for the next flush
+        return; // kept, with its sequence, for the next flush (later batches wait behind it)
       }
       if (reply.code === ScriptCode.HELD_BACK) this.heldBackIn = reply.snapshot.version;
       else if (reply.code === ScriptCode.COUNTED) this.heldBackIn = undefined;

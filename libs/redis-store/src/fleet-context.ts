@@ -7,7 +7,7 @@ export interface FleetContext {
   readonly scripts: BreakerScripts;
   readonly clock: Clock;
   readonly mode: BreakerMode;
-  /** Unique per process start: permit and batch ids built on it never collide across restarts. */
+  /** Unique per process start: permit ids and batch sequences (counted per session) never collide across restarts. */
   readonly sessionId: string;
   /**
    * Runs a Redis command with the fleet's time limit. A timeout or a connection failure switches

@@ -5,7 +5,8 @@ export interface BreakerKeys {
   state: string;
   window: string;
   permits: string;
-  batch(batchId: string): string;
+  /** Per instance session, the highest batch sequence counted (record-outcomes-4.lua). */
+  sequences: string;
 }
 
 // A brace in a prefix or a name would move the hash tag and split a breaker across slots.
@@ -22,7 +23,7 @@ export function breakerKeys(keyPrefix: string, name: string): BreakerKeys {
     state: `${base}state`,
     window: `${base}window`,
     permits: `${base}permits`,
-    batch: (batchId) => `${base}batch:${batchId}`,
+    sequences: `${base}sequences`,
   };
 }
 

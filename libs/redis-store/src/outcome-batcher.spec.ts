@@ -3,7 +3,7 @@ import { MAX_QUEUED_BATCHES, OutcomeBatcher } from './outcome-batcher';
 
 describe('OutcomeBatcher', () => {
   let ids = 0;
-  const batcher = () => new OutcomeBatcher(() => `b${++ids}`, 10_000);
+  const batcher = () => new OutcomeBatcher('instance-a:1f0e', () => ++ids, 10_000);
 
   it('sums outcomes into one batch per version and seals it with an id when taken', () => {
     const b = batcher();
@@ -12,8 +12,8 @@ describe('OutcomeBatcher', () => {
     b.add(Outcomes.CROSSED_SLOW, 3, 2);
     const [batch, ...rest] = b.takeReady(5);
     expect(rest).toHaveLength(0);
-    expect(batch).toMatchObject({ version: 3, calls: 3, failures: 1, slowCalls: 1, sawSuccess: true, trailingFailures: 1 });
-    expect(batch.id).toMatch(/^b\d+$/);
+    expect(batch).toMatchObject({ session: 'instance-a:1f0e', version: 3, calls: 3, failures: 1, slowCalls: 1, sawSuccess: true, trailingFailures: 1 });
+    expect(batch.sequence).toBeGreaterThan(0);
   });
 
   it('keeps an unconfirmed batch, with the same id, for the next flush', () => {
@@ -22,9 +22,9 @@ describe('OutcomeBatcher', () => {
     const first = b.takeReady(1);
     b.add(Outcomes.FAILED, 0, 2);
     const second = b.takeReady(3);
-    expect(second.map((x) => x.id)).toEqual([first[0].id, second[1].id]);
+    expect(second.map((x) => x.sequence)).toEqual([first[0].sequence, second[1].sequence]);
     b.confirm(second[0]);
-    expect(b.takeReady(4).map((x) => x.id)).toEqual([second[1].id]);
+    expect(b.takeReady(4).map((x) => x.sequence)).toEqual([second[1].sequence]);
     b.confirm(second[1]);
     expect(b.isEmpty).toBe(true);
   });
@@ -67,16 +67,25 @@ describe('OutcomeBatcher', () => {
     expect(b.pending()).toMatchObject({ sawSuccess: true, trailingFailures: 0 });
   });
 
-  it('moves every unconfirmed outcome to a new version, keeping batch ids (Redis lost the state they were collected under)', () => {
+  it('makes no batch of outcomes that count as nothing (ignored errors), but keeps a success that ends a failure run', () => {
+    const b = batcher();
+    b.add(Outcomes.IGNORED, 0, 0);
+    b.add(Outcomes.IGNORED_AFTER_SLOW, 0, 0);
+    expect(b.isEmpty).toBe(true);
+    b.add(Outcomes.SUCCEEDED_AFTER_SLOW, 0, 0);
+    expect(b.takeReady(1)).toEqual([expect.objectContaining({ calls: 0, sawSuccess: true, trailingFailures: 0 })]);
+  });
+
+  it('moves every unconfirmed outcome to a new version, keeping their sequences (Redis lost the state they were collected under)', () => {
     const b = batcher();
     b.add(Outcomes.FAILED, 4, 0);
     const [sealed] = b.takeReady(1);
     b.add(Outcomes.FAILED, 4, 2);
     b.retag(0);
     const ready = b.takeReady(3);
-    expect(ready.map((x) => [x.id, x.version])).toEqual([
-      [sealed.id, 0],
-      [ready[1].id, 0],
+    expect(ready.map((x) => [x.sequence, x.version])).toEqual([
+      [sealed.sequence, 0],
+      [ready[1].sequence, 0],
     ]);
   });
 });

@@ -15,17 +15,19 @@ export interface PendingOutcomes extends WindowTotals {
 export const MAX_QUEUED_BATCHES = 200;
 
 /**
- * Collects one breaker's outcomes into batches for record-outcomes-4.lua. A batch gets its id
- * when it is sealed and keeps it until Redis confirms it, so a flush retried after a timeout is
- * recognised by the script and counted once. Outcomes of different breaker versions never share
- * a batch (the script drops outcomes of an earlier episode).
+ * Collects one breaker's outcomes into batches for record-outcomes-4.lua. A batch gets its
+ * sequence number when it is sealed and keeps it until Redis confirms it; batches are sent in
+ * sequence order, so the script's high-water mark per session recognises a flush retried after a
+ * timeout and counts it once. Outcomes of different breaker versions never share a batch (the
+ * script drops outcomes of an earlier episode), and outcomes that count as nothing make no batch.
  */
 export class OutcomeBatcher {
   private open: Batch | undefined;
   private sealed: Batch[] = [];
 
   constructor(
-    private readonly nextId: () => string,
+    private readonly session: string,
+    private readonly nextSequence: () => number,
     /** Batches older than this are dropped unsent: they would land outside the window. */
     private readonly maxAgeMs: number,
   ) {}
@@ -35,10 +37,12 @@ export class OutcomeBatcher {
   }
 
   add(outcome: Outcome, version: number, now: number): void {
+    // An ignored error (the downstream never saw the call) changes nothing: no batch, no script.
+    if (outcome.calls + outcome.failures + outcome.slowCalls === 0 && !outcome.succeeded) return;
     let batch = this.open;
     if (batch === undefined || batch.version !== version) {
       this.seal();
-      batch = this.open = { id: '', version, calls: 0, failures: 0, slowCalls: 0, sawSuccess: false, trailingFailures: 0, createdAt: now };
+      batch = this.open = { session: this.session, sequence: 0, version, calls: 0, failures: 0, slowCalls: 0, sawSuccess: false, trailingFailures: 0, createdAt: now };
     }
     batch.calls += outcome.calls;
     batch.failures += outcome.failures;
@@ -58,7 +62,7 @@ export class OutcomeBatcher {
     return this.sealed.slice();
   }
 
-  /** Moves every unconfirmed outcome to `version`: Redis lost the state they were collected under. */
+  /** Moves every unconfirmed outcome to `version`, in place and in order: Redis lost the state they were collected under. */
   retag(version: number): void {
     for (const b of this.sealed) b.version = version;
     if (this.open !== undefined) this.open.version = version;
@@ -86,7 +90,7 @@ export class OutcomeBatcher {
 
   private seal(): void {
     if (this.open === undefined) return;
-    this.open.id = this.nextId();
+    this.open.sequence = this.nextSequence();
     this.sealed.push(this.open);
     this.open = undefined;
     if (this.sealed.length > MAX_QUEUED_BATCHES) this.sealed.shift();

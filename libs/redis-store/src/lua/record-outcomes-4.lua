@@ -1,12 +1,16 @@
 --[[
   Adds one instance's batch of call outcomes to the fleet's window, then applies the trip rule
   (whenever the batch changed the window).
-  A batch is counted once, however often it is sent (a flush retried after a timeout).
+  A batch is counted once, however often it is sent (a flush retried after a timeout): each
+  sending session numbers its batches and sends them in order, and the sequences hash keeps the
+  highest number counted per session, so a batch at or below it is a repeat. One field per live
+  session per breaker; the hash expires two windows after its last write, and the fields of
+  sessions silent for two windows are removed whenever a new session appears.
 
   KEYS[1] state hash      bw:{<breaker>}:state
   KEYS[2] window hash     bw:{<breaker>}:window
   KEYS[3] permits hash    bw:{<breaker>}:permits
-  KEYS[4] batch marker    bw:{<breaker>}:batch:<batchId>
+  KEYS[4] sequences hash  bw:{<breaker>}:sequences   session id -> '<highest sequence counted>:<Redis ms>'
 
   ARGV[1] config (JSON: the breaker's resolved numeric settings)
   ARGV[2] breaker name
@@ -19,10 +23,12 @@
   ARGV[9] 1 when the batch holds a success (it ends the run of consecutive failures)
   ARGV[10] failures after the batch's last success
   ARGV[11] instance id
-  ARGV[12] batch marker lifetime, ms
+  ARGV[12] session id (the sending process; unique per start)
+  ARGV[13] batch sequence (increases with every batch the session sends to this breaker)
 
   Returns the snapshot reply (includes/reply.lua) with code
-    1 counted, 0 dropped (another episode, or not CLOSED), -1 already counted (a repeated batch),
+    1 counted, 0 dropped (another episode, or not CLOSED; the sequence is not recorded),
+    -1 already counted (a repeated batch, or one older than a batch counted since),
     2 counted, and the window meets the trip rule but too few instances reported failures
       (minReportingInstances): more of the sender's own failures cannot trip the breaker
 ]]
@@ -37,15 +43,26 @@ local cfg = cjson.decode(ARGV[1])
 local now = nowMs()
 local s = loadState(KEYS[1], cfg, now)
 
-if rcall('EXISTS', KEYS[4]) == 1 then
+local session, sequence = ARGV[12], tonumber(ARGV[13])
+local seen = rcall('HGET', KEYS[4], session)
+if seen and sequence <= tonumber(string.match(seen, '^(%d+)')) then
   return snapshotReply(-1, s, cfg, KEYS[2], now, false)
 end
--- A dropped batch leaves no marker: after Redis lost its data the sender may send it again,
--- under the new state's version (the outcomes were never counted there).
+-- A dropped batch is not recorded: after Redis lost its data the sender sends it again, under the
+-- new state's version (its outcomes were never counted there), before any later batch.
 if s.state ~= 'CLOSED' or s.version ~= tonumber(ARGV[5]) then
   return snapshotReply(0, s, cfg, KEYS[2], now, false)
 end
-rcall('SET', KEYS[4], 1, 'PX', tonumber(ARGV[12]))
+rcall('HSET', KEYS[4], session, sequence .. ':' .. now)
+rcall('PEXPIRE', KEYS[4], cfg.windowMs * 2)
+if not seen then
+  -- A new session (a process started): forget those silent for two windows (stopped processes).
+  local flat = rcall('HGETALL', KEYS[4])
+  for i = 1, #flat, 2 do
+    local at = tonumber(string.match(flat[i + 1], ':(%d+)$')) or 0
+    if at < now - cfg.windowMs * 2 then rcall('HDEL', KEYS[4], flat[i]) end
+  end
+end
 
 local calls, failures, slowCalls = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local epoch = math.floor(now / (cfg.windowMs / cfg.windowBuckets))
