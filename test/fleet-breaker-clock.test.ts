@@ -96,7 +96,7 @@ describe('Redis time going backwards (keys left in the future by a faster clock)
     await sleep(WINDOW_MS + 2 * BUCKET_MS);
     expect((await scripts.snapshot(instance.breaker.target)).snapshot.totals).toMatchObject({ calls: 0, failures: 0 });
     // The ghost's report is gone too: one instance's failures alone are held back (minReportingInstances 2).
-    const batch = { session: 'instance-x:s1', sequence: 1, version: 0, calls: 5, failures: 5, slowCalls: 0, sawSuccess: false, trailingFailures: 5 };
+    const batch = { session: 'instance-x:s1', sequence: 1, ageMs: 0, version: 0, calls: 5, failures: 5, slowCalls: 0, sawSuccess: false, trailingFailures: 5 };
     const reply = await scripts.recordBatch(instance.breaker.target, batch);
     expect(reply.code).toBe(ScriptCode.HELD_BACK);
     expect(reply.snapshot.state).toBe(BreakerState.CLOSED);

@@ -464,6 +464,7 @@ describe('fleet breakers over one Redis', () => {
     const batch = (overrides: Partial<OutcomeBatchArgs> = {}): OutcomeBatchArgs => ({
       session: 'instance-x:s1',
       sequence: 1,
+      ageMs: 0,
       version: 0,
       calls: 7,
       failures: 2,
@@ -496,6 +497,22 @@ describe('fleet breakers over one Redis', () => {
         'instance-y:s1': expect.stringMatching(/^1:\d+$/),
       });
       expect(await fixture.connection().keys(`${fixture.prefix}*batch*`)).toEqual([]);
+    });
+
+    it('given a batch whose outcomes happened a while ago (seen while cut off from Redis), then they count in the bucket they happened in, and not at all once older than the window', async () => {
+      const aged = await scripts.recordBatch(breaker.target, batch({ ageMs: 3_000 }));
+      expect(aged.code).toBe(ScriptCode.COUNTED);
+      const window = await fixture.connection().hgetall(breaker.target.keys.window);
+      const buckets = Object.keys(window).filter((f) => f.endsWith(':c')).map((f) => Number(f.split(':')[0]));
+      const [seconds] = await fixture.connection().time();
+      // Buckets of 1 s (10 s window, 10 buckets): three seconds ago, not now.
+      expect(buckets).toHaveLength(1);
+      expect(Number(seconds) - buckets[0]).toBeGreaterThanOrEqual(2);
+      expect(Number(seconds) - buckets[0]).toBeLessThanOrEqual(4);
+
+      const tooOld = await scripts.recordBatch(breaker.target, batch({ sequence: 2, ageMs: 10_000 }));
+      expect(tooOld.code).toBe(ScriptCode.IGNORED);
+      expect(tooOld.snapshot.totals).toMatchObject({ calls: 7 });
     });
 
     it('given a batch collected under an earlier version, when it arrives after the breaker moved on, then it is dropped', async () => {

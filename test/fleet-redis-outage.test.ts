@@ -151,14 +151,16 @@ describe('fleet breakers through a Redis outage', () => {
   it('given a fleet in local mode, when Redis comes back with its data, then every instance returns to fleet mode and takes the fleet state again', async () => {
     // AOF with fsync on every write: a killed server comes back with everything it acknowledged.
     fixture = new OutageFixture(await startRedisServer({ extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always'] }));
-    const [tripped, other] = await fixture.start(2, { minimumCalls: 5, openBaseMs: 5_000 });
+    // Two reporting instances: the local failures below, which reach the fleet on return, do not trip it.
+    const [tripped, other] = await fixture.start(2, { minimumCalls: 5, openBaseMs: 5_000, minReportingInstances: 2 });
     await other.breaker.reset(); // the fleet's state: CLOSED at version 1
     await waitFor(() => everyView([tripped, other], BreakerState.CLOSED, 1));
 
     await fixture.server.kill();
     await waitFor(() => everyMode([tripped, other], 'local'), { timeoutMs: SYNC_INTERVAL_MS + 1_000, description: 'local mode' });
-    // Failures seen in local mode are this instance's alone (outcomes still pending from fleet
-    // mode would be flushed on return, by design, and could trip the fleet: none here).
+    // The local breaker trips on its own window (minReportingInstances does not apply to one
+    // instance). On return the failures reach the fleet, which holds them back for want of a
+    // second reporting instance, and the fleet's state replaces the local one.
     const bad = new Downstream();
     bad.failing = true;
     for (let n = 0; n < 6 && tripped.breaker.state !== BreakerState.OPEN; n++) await tripped.breaker.execute(bad.call).catch(() => undefined);
@@ -176,11 +178,36 @@ describe('fleet breakers through a Redis outage', () => {
       expect(i.breakerModes.map((m) => m.mode)).toEqual(['local', 'fleet']);
       expect(i.breaker.snapshot()).toMatchObject({ state: BreakerState.CLOSED, version: 1, mode: 'fleet' });
     }
+    await other.fleet.sync();
+    expect(other.breaker.snapshot()).toMatchObject({ calls: 5, failures: 5 });
     expect(tripped.changes.at(-1)).toMatchObject({ from: BreakerState.OPEN, to: BreakerState.CLOSED, version: 1, reason: 'fleet', mode: 'fleet' });
 
     // And the fleet works as one again: an override on one instance reaches the other.
     await other.breaker.forceOpen();
     await waitFor(() => everyView([tripped, other], BreakerState.FORCED_OPEN, 2), { description: 'every instance FORCED_OPEN at version 2' });
+  });
+
+  it('given two instances cut off from Redis, when each sees failures that trip nothing alone, then the fleet learns them when Redis is back, and trips without a fresh burst', async () => {
+    fixture = new OutageFixture(await startRedisServer({ extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always'] }));
+    const fleet = await fixture.start(2, { minimumCalls: 10, failureRateThreshold: 0.5, openBaseMs: 5_000, openJitter: 0 });
+    await fixture.server.kill();
+    await waitFor(() => everyMode(fleet, 'local'), { timeoutMs: SYNC_INTERVAL_MS + 1_000, description: 'local mode' });
+
+    // Six failures each: twelve for the fleet, but below minimumCalls for each alone.
+    const provider = new Downstream();
+    provider.failing = true;
+    for (const i of fleet) for (let n = 0; n < 6; n++) await i.breaker.execute(provider.call).catch(() => undefined);
+    expect(fleet.map((i) => i.breaker.snapshot())).toEqual([
+      expect.objectContaining({ state: BreakerState.CLOSED, mode: 'local', calls: 6, failures: 6 }),
+      expect.objectContaining({ state: BreakerState.CLOSED, mode: 'local', calls: 6, failures: 6 }),
+    ]);
+
+    await fixture.server.restart();
+    await waitFor(() => everyMode(fleet, 'fleet') && everyView(fleet, BreakerState.OPEN, 1), { timeoutMs: 3_000, description: 'every instance back in fleet mode, OPEN' });
+    expect(fleet[0].breaker.snapshot().lastTrip).toMatchObject({ reason: 'failure-rate', calls: 12, failures: 12 });
+    expect(provider.calls).toBe(12);
+    for (const i of fleet) expect(await rejectionOf(i.breaker.execute(provider.call))).toBeInstanceOf(BreakerOpenError);
+    expect(provider.calls).toBe(12);
   });
 
   it('given a fleet OPEN at a high version, when Redis restarts without its data, then the fleet converges to CLOSED version 0 and sees later transitions', async () => {

@@ -23,6 +23,8 @@ export interface OutcomeBatchArgs {
   slowCalls: number;
   sawSuccess: boolean;
   trailingFailures: number;
+  /** How long ago its newest outcome happened: the script counts it in that bucket of the window. */
+  ageMs: number;
 }
 
 /** HELD_BACK (record-outcomes-4.lua): counted; the trip rule is met but for minReportingInstances. */
@@ -72,6 +74,7 @@ export class BreakerScripts {
       this.instanceId,
       batch.session,
       batch.sequence,
+      Math.max(0, Math.round(batch.ageMs)),
     ];
     return parseScriptReply(await this.recordOutcomes(keys, args));
   }

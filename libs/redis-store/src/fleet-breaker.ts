@@ -107,12 +107,17 @@ export class FleetBreaker implements Breaker {
   ) {
     this.config = config;
     this.target = { name, keys: breakerKeys(keyPrefix, name), configJson: scriptConfigJson(config) };
-    this.local = new LocalBreaker(name, config, { clock: fleet.clock, random });
+    // What the local breaker sees while this breaker is cut off from the fleet (Redis away, or its
+    // data broken) is news for the fleet: it waits in batches, by bucket, for the resync.
+    const keepForFleet = (outcome: Outcome, now: number): void => {
+      if (this.modeValue === 'local') this.batcher.add(outcome, this.view.version, now);
+    };
+    this.local = new LocalBreaker(name, config, { clock: fleet.clock, random, onCallOutcome: keepForFleet });
     this.local.onStateChange((change) => this.stateChanged.emit(change));
     this.local.onCallRejected((r) => this.rejected.emit(r));
     this.local.onCallRecorded((r) => this.recorded.emit(r));
     this.runner = new GuardedCallRunner(name, config, fleet.clock, (call, outcome, now) => this.count(call, outcome, now), this.recorded);
-    this.batcher = new OutcomeBatcher(fleet.sessionId, () => ++this.sequence, config.windowMs);
+    this.batcher = new OutcomeBatcher(fleet.sessionId, () => ++this.sequence, config.windowMs, config.windowMs / config.windowBuckets);
   }
 
   get state(): BreakerState {
@@ -173,10 +178,30 @@ export class FleetBreaker implements Breaker {
   /** Sends the outcomes collected so far; one flush at a time per breaker. */
   flush(): Promise<void> {
     if (this.flushing !== undefined || (this.batcher.isEmpty && this.unsentVerdicts.length === 0) || this.modeValue === 'local') return this.flushing ?? Promise.resolve();
-    this.flushing = this.sendBatches().finally(() => {
+    this.flushing = this.sendBatches()
+      .then(() => undefined)
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  /**
+   * Redis answers again (`snapshot` is a fresh read). What this instance saw while cut off goes
+   * to the fleet first, while the local breaker still decides its calls, so a dead downstream
+   * gets no fresh burst between taking the fleet's state and telling it; then the freshest state
+   * Redis gave replaces whatever was decided locally. Stays local if a send fails.
+   */
+  async resync(snapshot: FleetSnapshot): Promise<void> {
+    if (this.modeValue === 'fleet') return;
+    await this.flushing;
+    const sending = this.sendBatches();
+    this.flushing = sending.then(() => undefined).finally(() => {
       this.flushing = undefined;
     });
-    return this.flushing;
+    const { ok, last } = await sending;
+    if (!ok || this.fleet.mode === 'local') return;
+    this.enterFleetMode(last ?? snapshot);
   }
 
   /** Counts running calls that crossed the slow threshold (the fleet calls this every tick). */
@@ -373,8 +398,10 @@ export class FleetBreaker implements Breaker {
     return tripReason(totals, p.sawSuccess ? p.trailingFailures : v.consecutive + p.trailingFailures, this.config) !== undefined;
   }
 
-  private async sendBatches(): Promise<void> {
+  /** Sends what is pending, oldest first; stops at the first failure. `last`: the last batch reply. */
+  private async sendBatches(): Promise<{ ok: boolean; last?: FleetSnapshot }> {
     if (this.unsentVerdicts.length > 0) await this.resendVerdicts();
+    let last: FleetSnapshot | undefined;
     for (const batch of this.batcher.takeReady(this.fleet.clock.now())) {
       const incarnation = this.view.incarnation;
       let reply: ScriptReply;
@@ -382,8 +409,9 @@ export class FleetBreaker implements Breaker {
         reply = await this.fleet.command(() => this.fleet.scripts.recordBatch(this.target, batch));
       } catch (error) {
         this.reportFailure(error);
-        return; // kept, with its sequence, for the next flush (later batches wait behind it)
+        return { ok: false, last }; // kept, with its sequence, for the next flush (later batches wait behind it)
       }
+      last = reply.snapshot;
       if (reply.code === ScriptCode.HELD_BACK) this.heldBackIn = reply.snapshot.version;
       else if (reply.code === ScriptCode.COUNTED) this.heldBackIn = undefined;
       this.apply(reply.snapshot, 'newer');
@@ -396,6 +424,7 @@ export class FleetBreaker implements Breaker {
       }
       this.batcher.confirm(batch);
     }
+    return { ok: true, last };
   }
 
   private async sendProbeVerdict(permitId: string, verdict: ProbeVerdict): Promise<void> {

@@ -240,17 +240,17 @@ export class FleetBreakers {
     if (this.closed) return false;
     const leavingLocal = this.modeValue === 'local';
     this.modeValue = 'fleet';
+    const resyncs: Promise<void>[] = [];
     breakers.forEach((b, i) => {
       const result = results[i];
       if (result.status === 'rejected') b.reportFailure(result.reason);
-      else if (b.mode === 'local') b.enterFleetMode(result.value.snapshot);
+      // Sends what the breaker saw while cut off, then takes the fleet's state.
+      else if (b.mode === 'local') resyncs.push(b.resync(result.value.snapshot));
       else b.apply(result.value.snapshot, 'sync');
     });
-    if (leavingLocal) {
-      this.modeChanged.emit({ breaker: '*', mode: 'fleet' });
-      for (const b of breakers) runDetached('a flush', () => b.flush());
-    }
-    return true;
+    await Promise.all(resyncs);
+    if (leavingLocal && this.modeValue === 'fleet') this.modeChanged.emit({ breaker: '*', mode: 'fleet' });
+    return this.modeValue === 'fleet';
   }
 
   private async syncOne(breaker: FleetBreaker): Promise<void> {

@@ -88,4 +88,15 @@ describe('OutcomeBatcher', () => {
       [ready[1].sequence, 0],
     ]);
   });
+
+  it('never lets a batch span two buckets of the window, and gives each its age when taken', () => {
+    const b = new OutcomeBatcher('instance-a:1f0e', () => ++ids, 10_000, 1_000);
+    b.add(Outcomes.FAILED, 0, 100);
+    b.add(Outcomes.FAILED, 0, 900);
+    b.add(Outcomes.FAILED, 0, 1_100); // the next bucket: a batch of its own
+    expect(b.takeReady(3_000).map((x) => [x.failures, x.ageMs])).toEqual([
+      [2, 2_100],
+      [1, 1_900],
+    ]);
+  });
 });

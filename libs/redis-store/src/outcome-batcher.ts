@@ -3,6 +3,8 @@ import type { OutcomeBatchArgs } from './breaker-scripts';
 
 interface Batch extends OutcomeBatchArgs {
   createdAt: number;
+  /** When its newest outcome was added; its age when sent places it in the fleet's window. */
+  lastAt: number;
 }
 
 /** Outcomes waiting to reach the fleet, as the trip rule needs them summed. */
@@ -30,6 +32,8 @@ export class OutcomeBatcher {
     private readonly nextSequence: () => number,
     /** Batches older than this are dropped unsent: they would land outside the window. */
     private readonly maxAgeMs: number,
+    /** A batch never spans two buckets of this length (of the window), so its age places it. */
+    private readonly bucketMs: number = maxAgeMs,
   ) {}
 
   get isEmpty(): boolean {
@@ -40,10 +44,11 @@ export class OutcomeBatcher {
     // An ignored error (the downstream never saw the call) changes nothing: no batch, no script.
     if (outcome.calls + outcome.failures + outcome.slowCalls === 0 && !outcome.succeeded) return;
     let batch = this.open;
-    if (batch === undefined || batch.version !== version) {
+    if (batch === undefined || batch.version !== version || Math.floor(batch.createdAt / this.bucketMs) !== Math.floor(now / this.bucketMs)) {
       this.seal();
-      batch = this.open = { session: this.session, sequence: 0, version, calls: 0, failures: 0, slowCalls: 0, sawSuccess: false, trailingFailures: 0, createdAt: now };
+      batch = this.open = { session: this.session, sequence: 0, version, calls: 0, failures: 0, slowCalls: 0, sawSuccess: false, trailingFailures: 0, ageMs: 0, createdAt: now, lastAt: now };
     }
+    batch.lastAt = now;
     batch.calls += outcome.calls;
     batch.failures += outcome.failures;
     batch.slowCalls += outcome.slowCalls;
@@ -54,11 +59,12 @@ export class OutcomeBatcher {
     }
   }
 
-  /** Seals the open batch and returns every batch not yet confirmed, oldest first. */
+  /** Seals the open batch and returns every batch not yet confirmed, oldest first, each with its age at `now`. */
   takeReady(now: number): readonly OutcomeBatchArgs[] {
     this.seal();
     const cutoff = now - this.maxAgeMs;
     if (this.sealed.length > 0 && this.sealed[0].createdAt < cutoff) this.sealed = this.sealed.filter((b) => b.createdAt >= cutoff);
+    for (const b of this.sealed) b.ageMs = Math.max(0, now - b.lastAt);
     return this.sealed.slice();
   }
 

@@ -25,9 +25,13 @@
   ARGV[11] instance id
   ARGV[12] session id (the sending process; unique per start)
   ARGV[13] batch sequence (increases with every batch the session sends to this breaker)
+  ARGV[14] age of the batch's newest outcome, ms: it is counted in the bucket of (now - age), so
+           outcomes an instance saw while cut off from Redis land where they happened; a batch
+           older than the window is dropped
 
   Returns the snapshot reply (includes/reply.lua) with code
-    1 counted, 0 dropped (another episode, or not CLOSED; the sequence is not recorded),
+    1 counted, 0 dropped (another episode, not CLOSED, or older than the window; the sequence is
+      not recorded),
     -1 already counted (a repeated batch, or one older than a batch counted since),
     2 counted, and the window meets the trip rule but too few instances reported failures
       (minReportingInstances): more of the sender's own failures cannot trip the breaker
@@ -50,7 +54,8 @@ if seen and sequence <= tonumber(string.match(seen, '^(%d+)')) then
 end
 -- A dropped batch is not recorded: after Redis lost its data the sender sends it again, under the
 -- new state's version (its outcomes were never counted there), before any later batch.
-if s.state ~= 'CLOSED' or s.version ~= tonumber(ARGV[5]) then
+local ageMs = math.max(0, tonumber(ARGV[14]))
+if s.state ~= 'CLOSED' or s.version ~= tonumber(ARGV[5]) or ageMs >= cfg.windowMs then
   return snapshotReply(0, s, cfg, KEYS[2], now, false)
 end
 rcall('HSET', KEYS[4], session, sequence .. ':' .. now)
@@ -65,11 +70,14 @@ if not seen then
 end
 
 local calls, failures, slowCalls = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local epoch = math.floor(now / (cfg.windowMs / cfg.windowBuckets))
+local at = now - ageMs
+local epoch = math.floor(at / (cfg.windowMs / cfg.windowBuckets))
 if calls > 0 then rcall('HINCRBY', KEYS[2], epoch .. ':c', calls) end
 if failures > 0 then rcall('HINCRBY', KEYS[2], epoch .. ':f', failures) end
 if slowCalls > 0 then rcall('HINCRBY', KEYS[2], epoch .. ':s', slowCalls) end
-if failures + slowCalls > 0 then rcall('HSET', KEYS[2], 'r:' .. ARGV[11], now) end
+if failures + slowCalls > 0 and at > (tonumber(rcall('HGET', KEYS[2], 'r:' .. ARGV[11])) or 0) then
+  rcall('HSET', KEYS[2], 'r:' .. ARGV[11], at)
+end
 rcall('PEXPIRE', KEYS[2], cfg.windowMs * 2)
 
 if ARGV[9] == '1' then s.consecutive = tonumber(ARGV[10]) else s.consecutive = s.consecutive + failures end

@@ -18,6 +18,11 @@ export interface LocalBreakerOptions {
   /** Uniform in [0, 1): the open-interval jitter. */
   random?: () => number;
   slowCallSweepIntervalMs?: number;
+  /**
+   * Called with the outcome of every call that is not a probe, as it is counted. A fleet breaker
+   * keeps those its local breaker saw while cut off from Redis, for the fleet's window.
+   */
+  onCallOutcome?: (outcome: Outcome, now: number) => void;
 }
 
 /** A breaker whose state lives in this process only. */
@@ -30,6 +35,7 @@ export class LocalBreaker implements Breaker {
   private readonly sweepIntervalMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastChange: { reason: TransitionReason; at: number } | undefined;
+  private readonly onCallOutcome: ((outcome: Outcome, now: number) => void) | undefined;
   private readonly stateChanged = new EventEmitter<StateChange>();
   private readonly rejected = new EventEmitter<CallRejected>();
   private readonly recorded = new EventEmitter<CallRecorded>();
@@ -48,6 +54,7 @@ export class LocalBreaker implements Breaker {
     this.config = resolveBreakerConfig(name, config);
     this.clock = options.clock ?? systemClock;
     this.sweepIntervalMs = options.slowCallSweepIntervalMs ?? SLOW_CALL_SWEEP_INTERVAL_MS;
+    this.onCallOutcome = options.onCallOutcome;
     this.machine = new BreakerMachine(this.config, options.random ?? Math.random, (t) => {
       this.lastChange = { reason: t.reason, at: this.clock.now() };
       this.stateChanged.emit({ breaker: name, ...t, mode: 'local' });
@@ -132,7 +139,10 @@ export class LocalBreaker implements Breaker {
   }
 
   private count(call: InFlightCall, outcome: Outcome, now: number): void {
-    if (!call.probe) this.machine.recordCall(now, outcome, call.version);
+    if (!call.probe) {
+      this.machine.recordCall(now, outcome, call.version);
+      this.onCallOutcome?.(outcome, now);
+    }
     else if (outcome.verdict) this.machine.recordProbe(now, probePassed(outcome), call.version);
     else if (outcome.ignored) this.machine.releasePermit(call.version);
   }
