@@ -16,6 +16,9 @@ import { PaymentMetrics } from './metrics/payment-metrics';
 import { IdempotencyKeys } from './payments/idempotency-keys';
 import { PaymentFlow } from './payments/payment-flow';
 import { PaymentStore } from './payments/payment-store';
+import { AbandonedPaymentSweeper } from './payments/abandoned-payment-sweeper';
+import { UnsettledPayments } from './payments/unsettled-payments';
+import { QueueLock } from './jobs/queue-lock';
 import { ProviderCharge } from './providers/provider-charge';
 
 /** Stock levels are fresh for 5 s and may be served stale for 10 minutes when inventory fails. */
@@ -35,6 +38,8 @@ export class Gateway {
   readonly providers: ProviderCharge;
   readonly jobs: BullJobs;
   readonly flow: PaymentFlow;
+  /** Recovers payments whose request died and whose client never came back; started by start(). */
+  readonly sweeper: AbandonedPaymentSweeper;
   /** What an operator watching this instance's stderr reads. */
   readonly log: OperatorLog;
   private activity: Disposable | undefined;
@@ -53,9 +58,11 @@ export class Gateway {
       freshMs: INVENTORY_FRESH_MS,
       staleMs: INVENTORY_STALE_MS,
     });
+    const unsettled = new UnsettledPayments(this.redis.data, config.keyPrefix);
     this.flow = new PaymentFlow({
       store: this.store,
       keys: new IdempotencyKeys(this.redis.data, config.keyPrefix),
+      unsettled,
       fraud: new FraudCheck(this.http, this.policies.chain('fraud'), new RulesScorer(this.redis.data, config.keyPrefix)),
       inventory: new InventoryCheck(this.http, this.policies.chain('inventory'), inventoryCache, config.inventoryFallback),
       providers: this.providers,
@@ -65,6 +72,13 @@ export class Gateway {
       leaseMs: config.paymentLeaseMs,
       degradation: () => degradation(this.policies.fleet),
     });
+    this.sweeper = new AbandonedPaymentSweeper({
+      flow: this.flow,
+      store: this.store,
+      unsettled,
+      lock: new QueueLock(this.redis.data, `${config.keyPrefix}pay:sweep-lock`),
+      leaseMs: config.paymentLeaseMs,
+    });
   }
 
   async start(): Promise<void> {
@@ -72,10 +86,12 @@ export class Gateway {
     // Only now: every fleet starts deciding alone until Redis first answers, and that is no news.
     this.activity = logActivity(this.log, { breakers: this.policies.fleet.list(), fleet: this.policies.fleet, jobs: this.jobs });
     await this.jobs.start();
+    this.sweeper.start();
   }
 
   async close(): Promise<void> {
     this.activity?.dispose();
+    await this.sweeper.stop();
     await this.jobs.close();
     await this.policies.close();
     await this.http.close();

@@ -33,6 +33,20 @@ export class QueueLock {
     this.release = defineScript(redis, { file: 'release-queue-lock-1.lua', dir: join(__dirname, 'lua') });
   }
 
+  /**
+   * Runs `work` if the lock is free now, else returns `busy` at once (another instance is doing
+   * the same work: for work that is only worth doing by one, and harmless if done twice).
+   */
+  async tryExclusively<T, B>(work: () => Promise<T>, busy: B): Promise<T | B> {
+    const token = randomUUID();
+    if ((await this.redis.set(this.key, token, 'PX', QUEUE_LOCK_MS, 'NX')) !== 'OK') return busy;
+    try {
+      return await work();
+    } finally {
+      await this.release([this.key], [token]).catch(() => undefined);
+    }
+  }
+
   async exclusively<T>(work: () => Promise<T>): Promise<T> {
     const token = randomUUID();
     const giveUpAt = Date.now() + GIVE_UP_MS;

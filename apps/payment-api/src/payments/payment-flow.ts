@@ -5,15 +5,17 @@ import type { DegradationReport } from '../degradation/degradation';
 import type { FraudCheck } from '../fraud/fraud-check';
 import { FRAUD_DECLINE_SCORE } from '../fraud/fraud-check';
 import type { InventoryCheck } from '../inventory/inventory-check';
-import type { JobScheduler } from '../jobs/job-scheduler';
+import type { JobScheduler, NotificationRequest } from '../jobs/job-scheduler';
 import { ReconcileNotQueuedError } from '../jobs/reconcile-not-queued.error';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
-import { PROVIDERS, type ProviderName } from '../config/downstream-config';
+import type { ProviderName } from '../config/downstream-config';
 import type { ChargeOutcome, ProviderCharge } from '../providers/provider-charge';
 import type { HeldKey, IdempotencyKeys, StoredAnswer } from './idempotency-keys';
-import { PaymentStatus, type FraudMode, type PaymentAnswer, type PaymentRequest } from './payment';
+import { PaymentStatus, type FraudMode, type NotifyTargets, type PaymentAnswer, type PaymentRequest } from './payment';
 import { bodyHash } from './payment-keys';
-import { attemptsOf, attemptsTracked, PaymentAttemptsChangedError, PaymentTransitionError, type PaymentStore } from './payment-store';
+import { PaymentAttemptsChangedError, PaymentTransitionError, type PaymentStore } from './payment-store';
+import { recoveryAction } from './recovery-decision';
+import type { UnsettledPayments } from './unsettled-payments';
 
 /** What the controller sends back. */
 export interface FlowResult {
@@ -30,6 +32,8 @@ const MAX_RECOVERY_ROUNDS = 5;
 export interface PaymentFlowDeps {
   store: PaymentStore;
   keys: IdempotencyKeys;
+  /** Payments not handed off yet: what a dead request leaves there, the sweeper recovers. */
+  unsettled: UnsettledPayments;
   fraud: FraudCheck;
   inventory: InventoryCheck;
   providers: ProviderCharge;
@@ -122,7 +126,7 @@ export class PaymentFlow {
 
   /**
    * A key left pending by a request that died (its lease expired; we hold it now). What to do is
-   * read from the payment record:
+   * decided from the payment record (recoveryAction, recovery-decision.ts):
    *   (a) no record: nothing was sent (the record is written before any provider is asked):
    *       process the payment anew, under the same payment id;
    *   (b) RECEIVED, no provider attempt recorded: nothing was charged: FAILED, the key given back,
@@ -143,54 +147,49 @@ export class PaymentFlow {
     const id = key.paymentId;
     for (let round = 1; ; round++) {
       const payment = await this.d.store.get(id);
-      if (payment === undefined) {
-        if (signal.aborted) {
-          // No budget left to process it: the key stays ours until our lease expires, and the
-          // next request with it after that recovers it (giving it back could let a request that
-          // is slow rather than dead make a second payment under another id).
-          return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'a request with this Idempotency-Key is being recovered', paymentId: id }, retryAfterS: retryAfter(this.leaseMs) };
-        }
-        this.log.warn(`payment ${id}: its request died before recording it; processing it again under the same id`);
-        return this.process(key, r, signal);
-      }
-      const f = payment.fields;
-      const attempts = attemptsOf(f);
+      const action = recoveryAction(payment);
       try {
-        switch (f.status) {
-          case PaymentStatus.RECEIVED: {
-            if (!attemptsTracked(f)) {
-              // Written by a release that did not record attempts: whether a charge was sent is unknown.
-              this.log.error(`payment ${id}: its request died and its record predates attempt tracking; it needs an operator`);
-              return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'this payment needs manual review', paymentId: id }, retryAfterS: retryAfter(this.leaseMs) };
+        switch (action.kind) {
+          case 'process-anew':
+            if (signal.aborted) {
+              // No budget left to process it: the key stays ours until our lease expires, and the
+              // next request with it after that recovers it (giving it back could let a request that
+              // is slow rather than dead make a second payment under another id).
+              return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'a request with this Idempotency-Key is being recovered', paymentId: id }, retryAfterS: retryAfter(this.leaseMs) };
             }
-            const provider = attempts.at(-1);
-            if (provider === undefined) {
-              this.log.warn(`payment ${id}: its request died before any charge was sent; FAILED, the key is given back`);
-              await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts: [] }));
-              await this.d.keys.release(key);
-              return 'claim-again';
-            }
-            if (!isProvider(provider)) throw new Error(`payment ${id} records an attempt at an unknown provider ${provider}`);
-            this.log.warn(`payment ${id}: its request died after asking ${provider} to charge; PENDING_REVIEW, reconciling with ${provider}`);
-            const answer = await this.settle(id, PaymentStatus.PENDING_REVIEW, provider, fraudOf(f), recordedDegraded(f), { provider }, `outcome unknown at ${provider}: its request died after sending the charge`, { ifAttempts: attempts });
-            return await this.completeKey(key, answer, 201);
-          }
-          case PaymentStatus.FAILED:
+            this.log.warn(`payment ${id}: its request died before recording it; processing it again under the same id`);
+            // Not awaited here: its errors are its own (afterError), not a change under this recovery.
+            return this.process(key, r, signal);
+          case 'needs-operator':
+            this.log.error(`payment ${id}: its request died and ${action.reason}; it needs an operator`);
+            return { status: 409, body: { error: 'IDEMPOTENCY_KEY_IN_USE', message: 'this payment needs manual review', paymentId: id }, retryAfterS: retryAfter(this.leaseMs) };
+          case 'fail-abandoned':
+            this.log.warn(`payment ${id}: its request died before any charge was sent; FAILED, the key is given back`);
+            await this.failAbandoned(id, action.ifAttempts);
             await this.d.keys.release(key);
+            await this.handedOff(id);
             return 'claim-again';
-          case PaymentStatus.AUTHORIZED:
-          case PaymentStatus.DECLINED:
-          case PaymentStatus.PENDING_REVIEW: {
-            const status = f.status;
-            const provider = f.provider !== undefined && isProvider(f.provider) ? f.provider : null;
-            const declineReason = status === PaymentStatus.DECLINED ? payment.history.filter((h) => h.status === status).at(-1)?.reason : undefined;
+          case 'pending-review': {
+            const answer = await this.pendingReviewAbandoned(id, action.provider, action.ifAttempts, payment?.fields ?? {});
+            const result = await this.completeKey(key, answer, 201);
+            await this.handedOff(id);
+            return result;
+          }
+          case 'give-back':
+            await this.d.keys.release(key);
+            await this.handedOff(id);
+            return 'claim-again';
+          case 'follow-ups': {
+            const f = payment?.fields ?? {};
+            const { status, provider } = action;
+            const declineReason = status === PaymentStatus.DECLINED ? payment?.history.filter((h) => h.status === status).at(-1)?.reason : undefined;
             const answer = this.answer(id, status, provider, fraudOf(f), recordedDegraded(f), declineReason);
             if (status === PaymentStatus.PENDING_REVIEW && provider !== null) await this.d.jobs.reconcile(id, provider);
             if (status !== PaymentStatus.PENDING_REVIEW) await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
-            return await this.completeKey(key, answer, 200);
+            const result = await this.completeKey(key, answer, 200);
+            await this.handedOff(id);
+            return result;
           }
-          default:
-            throw new Error(`payment ${id} has an unknown status ${String(f.status)}`);
         }
       } catch (error) {
         // Changed under us (a slow request recorded an attempt or a status): look again.
@@ -198,6 +197,72 @@ export class PaymentFlow {
         throw error;
       }
     }
+  }
+
+  /**
+   * Recovers a payment whose request died and whose client may never come back (the
+   * abandoned-payment sweeper, abandoned-payment-sweeper.ts), by the same decision as recover() but
+   * with no key and no one to answer: (b) FAILED, (c) PENDING_REVIEW with its reconcile job,
+   * (d) its follow-ups queued again (notifications from the record), and nothing for (a) and
+   * FAILED (nothing was sent; a client that comes back later gets a fresh payment). The key is
+   * left as it is: if its client comes back after the lease, recover() finds the payment settled
+   * and answers from the record. Throws when a step fails (the sweeper tries again later).
+   * Returns what it did, for the log.
+   */
+  async recoverAbandoned(id: string): Promise<string> {
+    for (let round = 1; ; round++) {
+      const payment = await this.d.store.get(id);
+      const action = recoveryAction(payment);
+      try {
+        switch (action.kind) {
+          case 'process-anew':
+            return 'no record: nothing was sent';
+          case 'needs-operator':
+            this.log.error(`payment ${id}: its request died and ${action.reason}; it needs an operator`);
+            return `left RECEIVED: ${action.reason}`;
+          case 'fail-abandoned':
+            await this.failAbandoned(id, action.ifAttempts);
+            return 'FAILED: abandoned before any charge was sent';
+          case 'pending-review':
+            await this.pendingReviewAbandoned(id, action.provider, action.ifAttempts, payment?.fields ?? {});
+            return `PENDING_REVIEW, reconciling with ${action.provider}`;
+          case 'give-back':
+            return 'FAILED already';
+          case 'follow-ups': {
+            const { status, provider } = action;
+            if (status === PaymentStatus.PENDING_REVIEW) {
+              if (provider !== null) await this.d.jobs.reconcile(id, provider);
+            } else {
+              await this.d.jobs.notify(recordedNotification(id, status, payment?.fields ?? {}));
+            }
+            return `${status} already, follow-ups queued again`;
+          }
+        }
+      } catch (error) {
+        if (round < MAX_RECOVERY_ROUNDS && (error instanceof PaymentAttemptsChangedError || error instanceof PaymentTransitionError)) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** (b): RECEIVED with no attempt, its request dead: FAILED, if the attempts are still none. */
+  private async failAbandoned(id: string, ifAttempts: readonly string[]): Promise<void> {
+    await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts }));
+  }
+
+  /** (c): RECEIVED with attempts, its request dead: PENDING_REVIEW with the last provider, reconciled. */
+  private async pendingReviewAbandoned(id: string, provider: ProviderName, ifAttempts: readonly string[], f: Record<string, string>): Promise<PaymentAnswer> {
+    this.log.warn(`payment ${id}: its request died after asking ${provider} to charge; PENDING_REVIEW, reconciling with ${provider}`);
+    return this.settle(id, PaymentStatus.PENDING_REVIEW, provider, fraudOf(f), recordedDegraded(f), { provider }, `outcome unknown at ${provider}: its request died after sending the charge`, { ifAttempts });
+  }
+
+  /**
+   * The payment is settled and its follow-ups queued: it leaves the unsettled index. Best effort:
+   * an entry left over only makes the sweeper look at the payment again (and queue its follow-ups
+   * again, which their job ids make harmless).
+   */
+  private async handedOff(id: string): Promise<void> {
+    await this.d.unsettled.remove(id).catch((error: unknown) => this.log.warn(`payment ${id}: could not take it off the unsettled index (${describe(error)}); the sweeper will look at it again`));
   }
 
   private async process(key: HeldKey, r: PaymentRequest, signal: AbortSignal): Promise<FlowResult> {
@@ -212,6 +277,8 @@ export class PaymentFlow {
 
   private async steps(key: HeldKey, r: PaymentRequest, signal: AbortSignal, run: Run, startedAt: number): Promise<FlowResult> {
     const id = key.paymentId;
+    // Before the record: every payment a dead request can leave behind is on the index.
+    await this.d.unsettled.add(id);
     await this.record(id, () => this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify) }));
     run.created = true;
 
@@ -267,6 +334,7 @@ export class PaymentFlow {
         await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, run.fields, `failed before any charge was sent: ${describe(error)}`, { ifAttempts: run.attempts }));
         this.d.metrics.paymentFinished(PaymentStatus.FAILED, performance.now() - startedAt);
         await this.d.keys.release(key);
+        await this.handedOff(id);
       } catch (cleanup) {
         this.log.warn(`payment ${id}: could not mark it FAILED after "${describe(error)}": ${describe(cleanup)}; the key's lease will let a retry recover it`);
       }
@@ -319,6 +387,7 @@ export class PaymentFlow {
     if (status === PaymentStatus.AUTHORIZED || status === PaymentStatus.DECLINED) {
       await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
     }
+    await this.handedOff(id);
     this.d.metrics.paymentFinished(status, performance.now() - startedAt);
     return result;
   }
@@ -372,6 +441,7 @@ export class PaymentFlow {
     const id = key.paymentId;
     await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, fields, reason));
     const released = await this.d.keys.release(key);
+    await this.handedOff(id);
     this.d.metrics.paymentFinished(PaymentStatus.FAILED, performance.now() - startedAt);
     // A recovery answered the key meanwhile: that answer stands (it was given first).
     if (released.kind === 'answered') return replay(released.answer);
@@ -384,7 +454,6 @@ export class PaymentFlow {
   }
 }
 
-const isProvider = (name: string): name is ProviderName => (PROVIDERS as readonly string[]).includes(name);
 
 /** The fraud result a record holds (set with the first provider attempt or the final status). */
 function fraudOf(f: Record<string, string>): { score: number; mode: FraudMode } {
@@ -401,6 +470,23 @@ function recordedDegraded(f: Record<string, string>): string[] {
   } catch {
     return [];
   }
+}
+
+/** The notifications of a settled payment, from its record (amount, currency, targets). */
+function recordedNotification(paymentId: string, status: PaymentStatus, f: Record<string, string>): NotificationRequest {
+  let notify: NotifyTargets = {};
+  try {
+    const parsed: unknown = JSON.parse(f.notify ?? '{}');
+    if (typeof parsed === 'object' && parsed !== null) {
+      for (const channel of ['email', 'sms', 'push'] as const) {
+        const target = (parsed as Record<string, unknown>)[channel];
+        if (typeof target === 'string' && target !== '') notify = { ...notify, [channel]: target };
+      }
+    }
+  } catch {
+    notify = {};
+  }
+  return { paymentId, status, amount: Number(f.amount), currency: f.currency ?? '', notify };
 }
 
 export const DEFAULT_UNAVAILABLE_RETRY_MS = 2_000;
