@@ -3,6 +3,8 @@
   status history and its audit stream in the same step.
     RECEIVED       -> AUTHORIZED | DECLINED | PENDING_REVIEW | FAILED
     PENDING_REVIEW -> AUTHORIZED | DECLINED | FAILED   (reconciliation)
+  The table is PAYMENT_TRANSITIONS in payment-transitions.ts; test/payment-transitions.test.ts
+  runs this script for every pair of statuses and compares.
 
   KEYS[1] payment hash     pay:{<id>}
   KEYS[2] history list     pay:{<id>}:history
