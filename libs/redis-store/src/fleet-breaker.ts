@@ -26,6 +26,7 @@ import { ScriptCode, scriptConfigJson, type BreakerScriptTarget, type OverrideSt
 import { BrokenFleetBreakerError, isBreakerDataFault } from './broken-breaker.error';
 import type { FleetContext } from './fleet-context';
 import type { FleetSnapshot, ScriptReply } from './fleet-snapshot';
+import { runDetached } from './detached-work';
 import { breakerKeys } from './keys';
 import { OutcomeBatcher } from './outcome-batcher';
 
@@ -84,6 +85,10 @@ export class FleetBreaker implements Breaker {
   private fault: { error: BrokenFleetBreakerError; at: number } | undefined;
   private acquiring = false;
   private flushing: Promise<void> | undefined;
+  /** An early flush was asked for while one was on its way: it goes right after, not at the tick. */
+  private flushAgain = false;
+  /** The trip rule without minimumCalls: see couldTrip. */
+  private readonly atAnyVolume: Readonly<BreakerConfig>;
   private sequence = 0;
   private lowerVersionSeen = false;
   /** The version in which the fleet last said this instance's failures are held back by minReportingInstances. */
@@ -106,6 +111,7 @@ export class FleetBreaker implements Breaker {
     random: () => number,
   ) {
     this.config = config;
+    this.atAnyVolume = { ...config, minimumCalls: 1 };
     this.target = { name, keys: breakerKeys(keyPrefix, name), configJson: scriptConfigJson(config) };
     // What the local breaker sees while this breaker is cut off from the fleet (Redis away, or its
     // data broken) is news for the fleet: it waits in batches, by bucket, for the resync.
@@ -177,11 +183,20 @@ export class FleetBreaker implements Breaker {
 
   /** Sends the outcomes collected so far; one flush at a time per breaker. */
   flush(): Promise<void> {
-    if (this.flushing !== undefined || (this.batcher.isEmpty && this.unsentVerdicts.length === 0) || this.modeValue === 'local') return this.flushing ?? Promise.resolve();
+    if ((this.batcher.isEmpty && this.unsentVerdicts.length === 0) || this.modeValue === 'local') return this.flushing ?? Promise.resolve();
+    if (this.flushing !== undefined) {
+      // Outcomes that came in meanwhile go as soon as this flush is done, not at the next tick.
+      this.flushAgain = true;
+      return this.flushing;
+    }
     this.flushing = this.sendBatches()
       .then(() => undefined)
       .finally(() => {
         this.flushing = undefined;
+        if (this.flushAgain) {
+          this.flushAgain = false;
+          runDetached('a flush', () => this.flush());
+        }
       });
     return this.flushing;
   }
@@ -386,7 +401,16 @@ export class FleetBreaker implements Breaker {
     }
   }
 
-  /** Whether what this instance holds, added to the last known fleet window, meets the trip rule. */
+  /**
+   * Whether what this instance holds, added to the fleet window of the last reply, could trip the
+   * breaker now or as soon as the window holds minimumCalls: the rate part of the rule is met at
+   * any volume. The other instances' outcomes cannot be seen from here, and with several
+   * instances sharing a dead downstream's failures no instance's own would meet minimumCalls in
+   * time: once the rate is over the threshold, only volume is missing, which they are adding at
+   * this moment, so every outcome is worth sending at once. The cost stays bounded: the window
+   * fills within a few calls at any traffic worth the name (and then the fleet trips), and at low
+   * traffic a script per outcome is cheap.
+   */
   private couldTrip(): boolean {
     // Only Redis knows which instances reported failures. Once it said too few did, more failures
     // of this one cannot trip the breaker: they wait for the tick (whose reply says when that
@@ -395,7 +419,7 @@ export class FleetBreaker implements Breaker {
     const p = this.batcher.pending();
     const v = this.view;
     const totals = { calls: v.calls + p.calls, failures: v.failures + p.failures, slowCalls: v.slowCalls + p.slowCalls };
-    return tripReason(totals, p.sawSuccess ? p.trailingFailures : v.consecutive + p.trailingFailures, this.config) !== undefined;
+    return tripReason(totals, p.sawSuccess ? p.trailingFailures : v.consecutive + p.trailingFailures, this.atAnyVolume) !== undefined;
   }
 
   /** Sends what is pending, oldest first; stops at the first failure. `last`: the last batch reply. */
