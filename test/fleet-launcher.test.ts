@@ -158,6 +158,26 @@ it('takes a payment through the load balancer', async () => {
   expect(body).toEqual(expect.objectContaining({ id: expect.any(String), status: expect.any(String), fraud: expect.any(Object), degraded: expect.any(Array) }));
 });
 
+it('keeps every instance in the pool when hostile requests are mixed into good traffic (issue 13)', async () => {
+  // A lone surrogate once made an instance answer 503, which nginx (max_fails=1) counts as a
+  // failure: both instances went out of the pool and good payments got nginx's own 503.
+  const hostile = (): Promise<Response> =>
+    fetch(`${first.json.lb}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': randomUUID() },
+      body: JSON.stringify({ ...PAYMENT, customerId: 'c-\ud800', items: [{ sku: '\ud800', qty: 1 }] }),
+    });
+  const good: number[] = [];
+  const bad: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const [h1, g1, h2, g2] = await Promise.all([hostile(), postPayment(first.json.lb), hostile(), postPayment(first.json.lb)]);
+    bad.push(h1.status, h2.status);
+    good.push(g1.status, g2.status);
+  }
+  expect(bad).toEqual(Array(10).fill(400));
+  expect(good).toEqual(Array(10).fill(201));
+});
+
 it('runs a second fleet beside the first on other ports', async () => {
   second = await startFleet();
   const taken = new Set(portsOf(first.json));

@@ -1,10 +1,12 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RedisUnavailableError } from '@breakwater/redis-store';
+import { isInvalidRequestDataError } from '../input/invalid-request-data.error';
 
 /**
- * Every error becomes a JSON answer. HTTP errors keep their status; a malformed JSON body is a
- * 400; anything else means a payment could not be recorded (Redis down, most likely): 503 with
+ * Every error becomes a JSON answer. HTTP errors keep their status; a malformed JSON body, and
+ * request data found unusable after validation (InvalidRequestDataError), are a 400: the client's
+ * fault is never a 503, which nginx would count against the instance (docs/fleet.md). Anything else means a payment could not be recorded (Redis down, most likely): 503 with
  * Retry-After, never a bare 500, so clients and the load balancer retry instead of giving up.
  */
 @Catch()
@@ -16,6 +18,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (error instanceof HttpException) {
       const body = error.getResponse();
       reply.status(error.getStatus()).send(typeof body === 'string' ? { error: body, message: body } : body);
+      return;
+    }
+    if (isInvalidRequestDataError(error)) {
+      reply.status(400).send({ error: 'INVALID_REQUEST', message: 'the request has invalid fields', fields: [{ field: error.field, message: error.problem }] });
       return;
     }
     const fastifyCode = typeof error === 'object' && error !== null ? (error as { code?: unknown; statusCode?: unknown }) : {};

@@ -6,6 +6,7 @@ import type { FraudCheck } from '../fraud/fraud-check';
 import { FRAUD_DECLINE_SCORE } from '../fraud/fraud-check';
 import type { InventoryCheck } from '../inventory/inventory-check';
 import type { JobScheduler, NotificationRequest } from '../jobs/job-scheduler';
+import { isInvalidRequestDataError } from '../input/invalid-request-data.error';
 import { ReconcileNotQueuedError } from '../jobs/reconcile-not-queued.error';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
 import type { ProviderName } from '../config/downstream-config';
@@ -314,8 +315,9 @@ export class PaymentFlow {
   }
 
   /**
-   * Something threw after the claim (Redis failing, a refused attempt, a bug). Best effort, then
-   * the error goes on (the error filter answers 503 + Retry-After; the client retries with the
+   * Something threw after the claim (Redis failing, a refused attempt, a bug, the request's own
+   * data refused: InvalidRequestDataError, answered 400). Best effort, then
+   * the error goes on (the error filter answers 503 + Retry-After, 400 for the client's data; the client retries with the
    * same key). If nothing sent can have charged: FAILED and the key given back, so the retry is
    * a fresh attempt. If a charge may have happened: PENDING_REVIEW with that provider and a
    * reconcile job, answered as such. Whatever of this fails (Redis down) is left to the lease:
@@ -323,6 +325,14 @@ export class PaymentFlow {
    */
   private async afterError(key: HeldKey, r: PaymentRequest, run: Run, error: unknown, startedAt: number): Promise<FlowResult> {
     const id = key.paymentId;
+    // The request's own data was refused before anything was recorded or sent (the record's
+    // create checks it before its script): the key is given back, so it is never left pending on
+    // a request that can only fail (the error filter answers 400).
+    if (!run.created && isInvalidRequestDataError(error)) {
+      await this.d.keys.release(key).catch((cleanup: unknown) => this.log.warn(`payment ${id}: could not give its key back after "${describe(error)}": ${describe(cleanup)}`));
+      await this.handedOff(id);
+      throw error;
+    }
     // Before the record exists (or if another request created it) there is nothing of ours to undo.
     if (!run.created) throw error;
     // PENDING_REVIEW is recorded but its reconciliation is not queued: the key stays pending, so

@@ -1,3 +1,4 @@
+import { TEXT_RULES, textProblem, type TextRule } from '../input/text-rules';
 import type { PaymentRequest } from './payment';
 
 export interface FieldError {
@@ -7,52 +8,56 @@ export interface FieldError {
 
 export type Validation = { ok: true; value: PaymentRequest } | { ok: false; errors: FieldError[] };
 
-// ISO 4217 shape; the list of real codes is the provider's business.
-const CURRENCY = /^[A-Z]{3}$/;
 const MAX_AMOUNT = 100_000_000; // minor units
 const MAX_ITEMS = 100;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const nonEmptyString = (v: unknown, max = 200): v is string => typeof v === 'string' && v.trim().length > 0 && v.length <= max;
 
 /**
  * Checks a `POST /payments` body and reports every problem with the field it concerns, so a
  * client can fix its request in one go. Unknown fields are refused: a typo must not pass silently.
+ * Every string is checked for well-formed Unicode, length and character class (input/text-rules.ts):
+ * a lone surrogate that got past here would be refused by Redis's cjson and by encodeURIComponent.
  */
 export function validatePaymentRequest(body: unknown): Validation {
   const errors: FieldError[] = [];
   const fail = (field: string, message: string): void => void errors.push({ field, message });
+  const text = (field: string, value: unknown, rule: TextRule): void => {
+    const problem = textProblem(value, rule);
+    if (problem !== undefined) fail(field, problem);
+  };
   if (!isObject(body)) return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object' }] };
 
   const known = new Set(['amount', 'currency', 'customerId', 'items', 'paymentMethod', 'notify']);
-  for (const key of Object.keys(body)) if (!known.has(key)) fail(key, 'is not a known field');
+  // An unknown name is echoed only when it is short, printable text.
+  for (const key of Object.keys(body)) if (!known.has(key)) fail(textProblem(key, { ...TEXT_RULES.customerId, max: 64 }) === undefined ? key : '(unknown field)', 'is not a known field');
 
   const { amount, currency, customerId, items, paymentMethod, notify } = body;
   if (!(typeof amount === 'number' && Number.isInteger(amount) && amount > 0 && amount <= MAX_AMOUNT)) fail('amount', `must be a positive whole number of minor units, at most ${MAX_AMOUNT}`);
-  if (!(typeof currency === 'string' && CURRENCY.test(currency))) fail('currency', 'must be an ISO 4217 code such as EUR');
-  if (!nonEmptyString(customerId)) fail('customerId', 'must be a non-empty string of at most 200 characters');
+  // ISO 4217 shape; the list of real codes is the provider's business.
+  text('currency', currency, TEXT_RULES.currency);
+  text('customerId', customerId, TEXT_RULES.customerId);
 
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_ITEMS) fail('items', `must be a list of 1 to ${MAX_ITEMS} items`);
   else
     items.forEach((item: unknown, i) => {
       if (!isObject(item)) return fail(`items[${i}]`, 'must be an object with sku and qty');
-      if (!nonEmptyString(item.sku, 100) || /[{}]/.test(item.sku)) fail(`items[${i}].sku`, 'must be a non-empty string without braces');
+      text(`items[${i}].sku`, item.sku, TEXT_RULES.sku);
       if (!(typeof item.qty === 'number' && Number.isInteger(item.qty) && item.qty > 0 && item.qty <= 1000)) fail(`items[${i}].qty`, 'must be a whole number from 1 to 1000');
     });
 
   if (!isObject(paymentMethod)) fail('paymentMethod', 'must be an object with type and token');
   else {
     if (paymentMethod.type !== 'card') fail('paymentMethod.type', 'must be "card"');
-    if (!nonEmptyString(paymentMethod.token)) fail('paymentMethod.token', 'must be a non-empty string');
+    text('paymentMethod.token', paymentMethod.token, TEXT_RULES.cardToken);
   }
 
   if (notify !== undefined) {
     if (!isObject(notify)) fail('notify', 'must be an object with email, sms and/or push');
     else
       for (const [channel, target] of Object.entries(notify)) {
-        if (!['email', 'sms', 'push'].includes(channel)) fail(`notify.${channel}`, 'is not a notification channel (email, sms, push)');
-        else if (!nonEmptyString(target)) fail(`notify.${channel}`, 'must be a non-empty string');
-        else if (channel === 'email' && !/^[^@\s]+@[^@\s]+$/.test(target)) fail('notify.email', 'must be an email address');
+        if (channel !== 'email' && channel !== 'sms' && channel !== 'push') fail(`notify.${channel}`, 'is not a notification channel (email, sms, push)');
+        else text(`notify.${channel}`, target, TEXT_RULES[channel]);
       }
   }
 

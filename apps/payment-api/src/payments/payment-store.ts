@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
+import { InvalidRequestDataError } from '../input/invalid-request-data.error';
+import { isWellFormed } from '../input/text-rules';
 import type { AuditEntry, PaymentStatus, StatusChange } from './payment';
 import { paymentKeys } from './payment-keys';
 
@@ -96,6 +98,8 @@ export class PaymentStore {
    * field was written before attempts were recorded (see attemptsTracked()).
    */
   async create(id: string, fields: Record<string, string>): Promise<RecordedChange> {
+    // cjson.decode refuses a lone surrogate: refused here, as the client's data, before the script.
+    for (const [field, value] of Object.entries(fields)) if (!isWellFormed(value)) throw new InvalidRequestDataError(field, 'must be well-formed Unicode text');
     const reply = await this.createScript(paymentKeys(this.prefix, id), [JSON.stringify({ attempts: '', ...fields }), 'payment.received']);
     if (reply === -1) throw new PaymentTransitionError(id, 'RECEIVED', 'RECEIVED');
     return { auditId: String(reply), from: '' };

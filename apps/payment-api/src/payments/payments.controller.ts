@@ -2,9 +2,15 @@ import { BadRequestException, Body, Controller, Get, Headers, Inject, NotFoundEx
 import type { FastifyReply } from 'fastify';
 import type { Gateway } from '../gateway';
 import { GATEWAY } from '../gateway.token';
+import { TEXT_RULES, textProblem } from '../input/text-rules';
 import { validatePaymentRequest } from './payment-request';
 
-const MAX_KEY_LENGTH = 255;
+/** A payment id from the path, checked as every other string that enters (400 naming it). */
+function checkedId(id: unknown): string {
+  const problem = textProblem(id, TEXT_RULES.paymentId);
+  if (problem !== undefined) throw new BadRequestException({ error: 'INVALID_REQUEST', message: 'the request has invalid fields', fields: [{ field: 'id', message: problem }] });
+  return id as string;
+}
 
 @Controller('payments')
 export class PaymentsController {
@@ -13,9 +19,8 @@ export class PaymentsController {
   @Post()
   async create(@Headers('idempotency-key') key: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const problems = [];
-    if (key === undefined || key.trim() === '' || key.length > MAX_KEY_LENGTH) {
-      problems.push({ field: 'Idempotency-Key', message: `header is required (1 to ${MAX_KEY_LENGTH} characters)` });
-    }
+    const keyProblem = textProblem(key, TEXT_RULES.idempotencyKey);
+    if (keyProblem !== undefined) problems.push({ field: 'Idempotency-Key', message: `header is required and ${keyProblem}` });
     const validation = validatePaymentRequest(body);
     if (!validation.ok) problems.push(...validation.errors);
     if (problems.length > 0 || !validation.ok || key === undefined) {
@@ -28,7 +33,8 @@ export class PaymentsController {
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<unknown> {
+  async get(@Param('id') param: string): Promise<unknown> {
+    const id = checkedId(param);
     const payment = await this.gateway.store.get(id);
     if (payment === undefined) throw new NotFoundException({ error: 'NOT_FOUND', message: `no payment ${id}` });
     const f = payment.fields;
@@ -48,7 +54,8 @@ export class PaymentsController {
   }
 
   @Get(':id/audit')
-  async audit(@Param('id') id: string): Promise<unknown> {
+  async audit(@Param('id') param: string): Promise<unknown> {
+    const id = checkedId(param);
     const entries = await this.gateway.store.audit(id);
     if (entries.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no payment ${id}` });
     return entries;
