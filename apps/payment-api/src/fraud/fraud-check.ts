@@ -1,6 +1,8 @@
 import type { Policy } from '@breakwater/resilience';
 import type { HttpClient } from '../downstreams/http-client';
 import { NotProcessedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
+import { InvalidRequestDataError } from '../input/invalid-request-data.error';
+import { TEXT_RULES, requireText } from '../input/text-rules';
 import type { FraudMode } from '../payments/payment';
 import type { RulesScorer } from './rules-scorer';
 
@@ -20,7 +22,12 @@ export class FraudCheck {
     private readonly rules: RulesScorer,
   ) {}
 
+  /** Throws InvalidRequestDataError (before any policy, and without falling back to the rules) for data no request can carry. */
   async score(customerId: string, amount: number, currency: string, signal: AbortSignal): Promise<FraudVerdict> {
+    // The request's own data: refused here, never counted as the fraud service failing.
+    requireText('customerId', customerId, TEXT_RULES.customerId);
+    requireText('currency', currency, TEXT_RULES.currency);
+    if (!Number.isSafeInteger(amount) || amount <= 0) throw new InvalidRequestDataError('amount', 'must be a positive whole number of minor units');
     try {
       const score = await this.chain.execute(async (s) => {
         const answer = await this.http.send('POST', '/fraud/score', s, { customerId, amount, currency });

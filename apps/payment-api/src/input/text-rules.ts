@@ -1,3 +1,5 @@
+import { InvalidRequestDataError } from './invalid-request-data.error';
+
 /**
  * What a string that enters the gateway may hold, field by field (docs/security.md). Every
  * string is checked for well-formed Unicode (no lone UTF-16 surrogate: Redis's cjson refuses
@@ -39,4 +41,15 @@ export function isWellFormed(value: string): boolean {
 export function textProblem(value: unknown, rule: TextRule): string | undefined {
   const ok = typeof value === 'string' && value.length > 0 && value.length <= rule.max && isWellFormed(value) && value.trim().length > 0 && rule.pattern.test(value);
   return ok ? undefined : `must be ${rule.describe}`;
+}
+
+/**
+ * For the builders of downstream calls, before any policy runs: `value` under `rule`, or an
+ * InvalidRequestDataError naming `field`. A request's own bad data is refused at its source, so
+ * it never counts as a failure of the downstream in a breaker, bulkhead or retry budget.
+ */
+export function requireText(field: string, value: unknown, rule: TextRule): string {
+  const problem = textProblem(value, rule);
+  if (problem !== undefined) throw new InvalidRequestDataError(field, problem);
+  return value as string;
 }

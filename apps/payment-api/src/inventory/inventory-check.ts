@@ -2,6 +2,7 @@ import { ReadThroughCache, type Policy } from '@breakwater/resilience';
 import type { InventoryFallback } from '../config/app-config';
 import type { HttpClient } from '../downstreams/http-client';
 import { NotProcessedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
+import { TEXT_RULES, requireText } from '../input/text-rules';
 import type { PaymentItem } from '../payments/payment';
 
 export type InventoryVerdict =
@@ -31,7 +32,10 @@ export class InventoryCheck {
     private readonly fallback: InventoryFallback,
   ) {}
 
+  /** Throws InvalidRequestDataError (before any cache or policy) for a sku no request can carry. */
   async check(items: PaymentItem[], signal: AbortSignal): Promise<InventoryVerdict> {
+    // The request's own data: refused here, never counted as the inventory service failing.
+    items.forEach((item, i) => requireText(`items[${i}].sku`, item.sku, TEXT_RULES.sku));
     let degraded = false;
     for (const item of items) {
       let stock: Stock;

@@ -3,6 +3,8 @@ import { NEVER_ABORTED } from '@breakwater/resilience';
 import { NotProcessedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
 import type { DownstreamPolicies } from '../downstreams/downstream-policies';
 import type { HttpClient } from '../downstreams/http-client';
+import { isInvalidRequestDataError } from '../input/invalid-request-data.error';
+import { TEXT_RULES, requireText } from '../input/text-rules';
 import type { NotificationJobData } from './job-data';
 
 
@@ -18,6 +20,15 @@ export function notificationProcessor(policies: DownstreamPolicies, http: HttpCl
     const { channel, target, paymentId, status, amount, currency } = job.data;
     const downstream = `notify-${channel}` as const;
     const key = job.id ?? `${paymentId}-${channel}`;
+    // The job's own data (from the request): checked before the channel's policy chain, so a
+    // target no request can carry never counts against the channel; it will never succeed.
+    try {
+      requireText(`notify.${channel}`, target, TEXT_RULES[channel]);
+      requireText('paymentId', paymentId, TEXT_RULES.paymentId);
+    } catch (error) {
+      if (isInvalidRequestDataError(error)) throw new UnrecoverableError(`${downstream}: the notification's own data is unusable: ${error.message}`);
+      throw error;
+    }
     const answer = await policies.chain(downstream).execute(async (s) => {
       const reply = await http.send('POST', `/notify/${channel}`, s, { to: target, template: `payment.${status.toLowerCase()}`, paymentId, status, amount, currency }, { 'idempotency-key': key });
       if (reply.status === 503) throw new NotProcessedError(downstream, reply.status);

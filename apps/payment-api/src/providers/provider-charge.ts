@@ -2,6 +2,8 @@ import { isBreakerOpenError, type Policy } from '@breakwater/resilience';
 import { PROVIDERS, type ProviderName } from '../config/downstream-config';
 import { certainlyNotProcessed, isSendFencedError, NotProcessedError, SendFencedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
 import type { HttpClient } from '../downstreams/http-client';
+import { InvalidRequestDataError } from '../input/invalid-request-data.error';
+import { TEXT_RULES, requireText } from '../input/text-rules';
 
 export type ChargeOutcome =
   | { kind: 'charged'; provider: ProviderName; chargeId: string; skipped: ProviderName[] }
@@ -54,7 +56,12 @@ export class ProviderCharge {
     private readonly chains: Record<ProviderName, Policy>,
   ) {}
 
+  /**
+   * Throws InvalidRequestDataError before any attempt is recorded or any provider asked when the
+   * request holds data no charge can carry: the client's fault, not any provider's.
+   */
   async charge(request: ChargeRequest, signal: AbortSignal, onAttempt?: OnAttempt): Promise<ChargeOutcome> {
+    checkChargeRequest(request);
     const skipped: ProviderName[] = [];
     let retryAfterMs = Number.POSITIVE_INFINITY;
     for (const provider of PROVIDERS) {
@@ -88,6 +95,7 @@ export class ProviderCharge {
    * charge and is an UnexpectedAnswerError, so the reconciliation asks again.
    */
   async status(provider: ProviderName, paymentId: string, signal: AbortSignal): Promise<'CHARGED' | 'DECLINED' | 'NOT_FOUND'> {
+    requireText('paymentId', paymentId, TEXT_RULES.paymentId);
     return this.chains[provider].execute(async (s) => {
       const answer = await this.http.send('GET', `${PATHS[provider]}/charges/${encodeURIComponent(paymentId)}`, s);
       const status = (answer.json as { status?: unknown } | undefined)?.status;
@@ -107,4 +115,12 @@ export class ProviderCharge {
     }
     throw new UnexpectedAnswerError(provider, answer.status, answer.text);
   }
+}
+
+/** The request's own data, checked before any provider's policy chain sees it. */
+function checkChargeRequest(r: ChargeRequest): void {
+  requireText('paymentId', r.paymentId, TEXT_RULES.paymentId);
+  requireText('paymentMethod.token', r.token, TEXT_RULES.cardToken);
+  requireText('currency', r.currency, TEXT_RULES.currency);
+  if (!Number.isSafeInteger(r.amount) || r.amount <= 0) throw new InvalidRequestDataError('amount', 'must be a positive whole number of minor units');
 }
