@@ -22,10 +22,11 @@ describe('the trip rule, evaluated whenever the window changes', () => {
   });
 
   it.each([
-    { batches: 'the success in a batch of its own', flushBeforeSuccess: true },
-    { batches: 'the failures and the success in one batch', flushBeforeSuccess: false },
+    { batches: 'the failures flushed before the success, which goes in a batch of its own', flushBeforeSuccess: true },
+    { batches: 'no flush asked for in between', flushBeforeSuccess: false },
   ])('given nine failures then a success that brings the window to minimumCalls, with $batches, then the fleet trips, as the local breaker does', async ({ flushBeforeSuccess }) => {
-    // Ticks too rare to matter: the test decides where batches end.
+    // Ticks too rare to matter: only the test's flushes and the early ones (the failure rate is
+    // over the threshold, so each outcome goes at once) send anything.
     const [instance] = await fleet.start(1, CONFIG, { flushIntervalMs: 60_000 });
     const local = createLocalBreaker('provider-a', CONFIG);
     const provider = new Downstream();

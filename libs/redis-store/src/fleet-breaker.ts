@@ -26,7 +26,6 @@ import { ScriptCode, scriptConfigJson, type BreakerScriptTarget, type OverrideSt
 import { BrokenFleetBreakerError, isBreakerDataFault } from './broken-breaker.error';
 import type { FleetContext } from './fleet-context';
 import type { FleetSnapshot, ScriptReply } from './fleet-snapshot';
-import { runDetached } from './detached-work';
 import { breakerKeys } from './keys';
 import { OutcomeBatcher } from './outcome-batcher';
 
@@ -85,8 +84,8 @@ export class FleetBreaker implements Breaker {
   private fault: { error: BrokenFleetBreakerError; at: number } | undefined;
   private acquiring = false;
   private flushing: Promise<void> | undefined;
-  /** An early flush was asked for while one was on its way: it goes right after, not at the tick. */
-  private flushAgain = false;
+  /** A flush asked for while one was on its way: it goes right after it, not at the next tick. */
+  private queuedFlush: Promise<void> | undefined;
   /** The trip rule without minimumCalls: see couldTrip. */
   private readonly atAnyVolume: Readonly<BreakerConfig>;
   private sequence = 0;
@@ -181,22 +180,24 @@ export class FleetBreaker implements Breaker {
     return this.override(BreakerState.CLOSED);
   }
 
-  /** Sends the outcomes collected so far; one flush at a time per breaker. */
+  /**
+   * Sends the outcomes collected so far, one flush at a time per breaker; resolves once they are
+   * sent (or kept for a retry). Asked for while a flush is on its way, it goes right after that
+   * one, not at the next tick: an early flush is not lost behind another.
+   */
   flush(): Promise<void> {
     if ((this.batcher.isEmpty && this.unsentVerdicts.length === 0) || this.modeValue === 'local') return this.flushing ?? Promise.resolve();
     if (this.flushing !== undefined) {
-      // Outcomes that came in meanwhile go as soon as this flush is done, not at the next tick.
-      this.flushAgain = true;
-      return this.flushing;
+      this.queuedFlush ??= this.flushing.then(() => {
+        this.queuedFlush = undefined;
+        return this.flush();
+      });
+      return this.queuedFlush;
     }
     this.flushing = this.sendBatches()
       .then(() => undefined)
       .finally(() => {
         this.flushing = undefined;
-        if (this.flushAgain) {
-          this.flushAgain = false;
-          runDetached('a flush', () => this.flush());
-        }
       });
     return this.flushing;
   }
