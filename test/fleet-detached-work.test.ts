@@ -3,15 +3,16 @@
 // by pub/sub, by the periodic re-read and by its own flush replies, work that nobody awaits. The
 // process goes on (the strict test environment fails this file on any uncaught exception or
 // unhandled rejection), the failure is a process warning, and the instance still ends up OPEN.
+// And a mode-change or broken-breaker listener that throws when the connection drops, or when a
+// breaker's data is broken, is reported the same way instead of ending the process.
 //
 // Before, the transition message threw inside ioredis's message handler (an uncaught exception),
 // and the re-read and flushes rejected with no handler: each ends a Node 20 process, on every
 // instance at the same moment.
 import { once } from 'node:events';
 import Redis from 'ioredis';
-import { BreakerState } from '@breakwater/resilience';
+import { BreakerState, LISTENER_FAILED } from '@breakwater/resilience';
 import { createCoordinationRedis, createFleetBreakers, type FleetBreakers } from '@breakwater/redis-store';
-import { DETACHED_WORK_FAILED } from '../libs/redis-store/src/detached-work';
 import { redisUrl, uniquePrefix } from './support/redis-server';
 import { waitFor } from './support/wait-for';
 
@@ -41,6 +42,15 @@ describe('detached fleet work', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
+  /** The process warnings that report a listener that threw. */
+  function listenerWarnings(): string[] {
+    const warnings: string[] = [];
+    jest.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error, options?: unknown) => {
+      if (typeof options === 'object' && options !== null && 'code' in options && options.code === LISTENER_FAILED) warnings.push(String(warning));
+    });
+    return warnings;
+  }
+
   afterAll(async () => {
     await Promise.all(fleets.map((f) => f.close()));
     for (const c of connections) c.disconnect();
@@ -51,10 +61,7 @@ describe('detached fleet work', () => {
   });
 
   it('survives a state-change listener that throws, says so in a warning, and still converges', async () => {
-    const warnings: string[] = [];
-    jest.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error, options?: unknown) => {
-      if (typeof options === 'object' && options !== null && 'code' in options && options.code === DETACHED_WORK_FAILED) warnings.push(String(warning));
-    });
+    const warnings = listenerWarnings();
     const healthy = await instance('instance-a');
     const buggy = await instance('instance-b');
     let thrown = 0;
@@ -73,5 +80,37 @@ describe('detached fleet work', () => {
     expect(thrown).toBeGreaterThan(0);
     expect(warnings[0]).toContain('ListenerBug: the metrics binder broke');
     expect(buggy.mode).toBe('fleet');
+  });
+
+  it('survives a mode-change listener that throws when the connection is cut', async () => {
+    const warnings = listenerWarnings();
+    const fleet = await instance('instance-c');
+    fleet.onModeChange(() => {
+      throw new ListenerBug('the mode logger broke');
+    });
+    const killer = new Redis(redisUrl());
+    connections.push(killer);
+    const clientId = await (connections[connections.length - 2] as Redis).client('ID');
+    await killer.client('KILL', 'ID', String(clientId));
+
+    await waitFor(() => warnings.length > 0, { description: 'a warning about the listener' });
+    expect(warnings[0]).toContain('ListenerBug: the mode logger broke');
+    await waitFor(() => fleet.mode === 'fleet', { timeoutMs: 5_000, description: 'back in fleet mode after the reconnect' });
+  });
+
+  it('survives a broken-breaker listener that throws', async () => {
+    const warnings = listenerWarnings();
+    const fleet = await instance('instance-d');
+    fleet.onBreakerBroken(() => {
+      throw new ListenerBug('the broken-breaker alert broke');
+    });
+    const writer = new Redis(redisUrl());
+    connections.push(writer);
+    // A breaker whose state key holds the wrong type: every script on it fails with WRONGTYPE.
+    await writer.set(`${keyPrefix}bw:{broken-one}:state`, 'not a hash');
+    fleet.get('broken-one', CONFIG);
+
+    await waitFor(() => warnings.length > 0, { description: 'a warning about the listener' });
+    expect(warnings[0]).toContain('ListenerBug: the broken-breaker alert broke');
   });
 });

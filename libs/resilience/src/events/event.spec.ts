@@ -1,4 +1,4 @@
-import { EventEmitter } from './event';
+import { EventEmitter, LISTENER_FAILED } from './event';
 
 describe('EventEmitter', () => {
   let emitter: EventEmitter<number>;
@@ -116,6 +116,38 @@ describe('EventEmitter', () => {
       emitter.emit(2);
 
       expect(heard).toEqual(['outer1', 'outer2', 'inner2']);
+    });
+  });
+
+  describe('a listener that throws', () => {
+    let warnings: { message: string; code: unknown }[];
+
+    beforeEach(() => {
+      warnings = [];
+      jest.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error, options?: unknown) => {
+        const code = typeof options === 'object' && options !== null && 'code' in options ? options.code : undefined;
+        warnings.push({ message: String(warning), code });
+      });
+    });
+
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    it('does not reach the emitter, the other listeners still hear the value, and it is reported once', () => {
+      const after = jest.fn();
+      emitter.event(() => {
+        throw new Error('a metrics binder bug');
+      });
+      emitter.event(after);
+
+      expect(() => emitter.emit(1)).not.toThrow();
+      emitter.emit(2);
+
+      expect(after.mock.calls).toEqual([[1], [2]]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ code: LISTENER_FAILED });
+      expect(warnings[0].message).toContain('a metrics binder bug');
     });
   });
 });
