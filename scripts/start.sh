@@ -5,6 +5,7 @@
 #   FLEET_PORT       the load balancer's port (default 8080)
 #   FLEET_INSTANCES  payment-api instances (default 3)
 #   ADMIN_TOKEN      the admin token (default: one generated once and kept in .fleet/admin-token)
+#   SKIP_SETUP=1     start without running scripts/setup.sh (it is already done)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,7 +18,11 @@ fail() {
   exit 1
 }
 
-bash scripts/setup.sh || fail "setup failed (its message is above); the fleet was not started"
+if [ "${SKIP_SETUP:-0}" = 1 ]; then
+  log "SKIP_SETUP=1: not running scripts/setup.sh"
+else
+  bash scripts/setup.sh || fail "setup failed (its message is above); the fleet was not started"
+fi
 
 mkdir -p "$FLEET_STATE_DIR"
 if fleet_running; then

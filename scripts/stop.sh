@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm stop`: stops the fleet that `npm start` started in the background. The launcher gets
-# SIGTERM (as Ctrl-C would), stops every part in order and exits; whatever is left after 30 s
-# is killed with its process group.
+# SIGTERM, stops every part in order and exits; whatever is left after 30 s is killed with its
+# process group.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,7 +16,9 @@ if ! fleet_running; then
 fi
 pid="$(cat "$FLEET_PID_FILE")"
 log "stopping the fleet (launcher pid $pid)"
-kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+# The launcher alone: it stops its parts in order (nginx, the instances, then the simulator and
+# Redis), so the instances can still flush to their Redis while they stop.
+kill -TERM "$pid" 2>/dev/null || true
 for _ in $(seq 1 300); do
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1

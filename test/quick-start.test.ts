@@ -20,7 +20,8 @@ function run(script: 'start' | 'stop', env: NodeJS.ProcessEnv): { status: number
   const result = spawnSync('bash', [join(ROOT, 'scripts', `${script}.sh`)], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, FLEET_STATE_DIR: stateDir, FLEET_INSTANCES: '1', ADMIN_TOKEN: '', ...env },
+    // SKIP_SETUP: setup may run npm ci, which would empty node_modules under this very test run.
+    env: { ...process.env, FLEET_STATE_DIR: stateDir, FLEET_INSTANCES: '1', ADMIN_TOKEN: '', SKIP_SETUP: '1', ...env },
     timeout: START_TIMEOUT_MS,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

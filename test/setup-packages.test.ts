@@ -67,7 +67,7 @@ ${cases}
 done`,
   );
   // Whoever runs the test, root or not, goes through the same path.
-  writeExecutable('sudo', 'exec "$@"');
+  writeExecutable('sudo', '[ "$1" = -n ] && shift; exec "$@"');
 }
 
 /** Runs `script` in bash with the library sourced, pipefail on, and only our stand-ins and the basics. */
@@ -131,6 +131,17 @@ it('says why and what to do when it cannot install', () => {
   expect(offline.status).toBe(1);
   expect(offline.stderr).toMatch(/apt-get update failed: the package mirror could not be reached/);
   expect(offline.stderr).toContain('Temporary failure resolving deb.debian.org');
+});
+
+it('says that sudo needs a password rather than blaming the network, when it cannot ask for one', () => {
+  standInAptCache({ 'bw-missing': '1.0' });
+  standInAptGet({ 'bw-missing': 'bw-missing' });
+  writeExecutable('id', '[ "$1" = -u ] && echo 1000');
+  writeExecutable('sudo', 'echo "sudo: a terminal is required to read the password" >&2; exit 1');
+  const run = runWithLibrary('ensure_command bw-missing "a test" bw-missing');
+  expect(run.status).toBe(1);
+  expect(run.stderr).toMatch(/sudo wants a password it cannot ask for here; run sudo -v first/);
+  expect(existsSync(join(bin, 'apt-get.log'))).toBe(false);
 });
 
 it('every apt install in the project goes through ensure_command', () => {

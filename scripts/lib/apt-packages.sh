@@ -88,6 +88,11 @@ ensure_command() {
     log "$command_name is missing ($purpose): installing it needs root, and sudo is not installed; run this as root, or install one of [$*] yourself"
     return 1
   fi
+  # Without a terminal (CI, no stdin) sudo cannot ask for a password: say so, not "no network".
+  if [ "$(id -u)" != 0 ] && ! sudo -n true 2>/dev/null; then
+    log "$command_name is missing ($purpose): installing it needs root, and sudo wants a password it cannot ask for here; run sudo -v first (or run this as root), or install one of [$*] yourself"
+    return 1
+  fi
   apt_update_once || return 1
   local package
   if ! package="$(pick_apt_package "$@")"; then
