@@ -86,8 +86,9 @@ describe('reconcile jobs', () => {
 
     // FAILED only once no send of its request can still reach provider-a (about 11 s here).
     await waitFor(async () => (await statusOf(unseen)) === 'FAILED' && (await statusOf(declined)) === 'DECLINED', { timeoutMs: 25_000, intervalMs: 100, description: 'both payments settled' });
-    await waitFor(async () => (await deliveries(world.sim, 'notify-sms')).length === 1, { timeoutMs: 10_000, description: 'the decline sms' });
-    expect((await deliveries(world.sim, 'notify-sms'))[0]).toMatchObject({ idempotencyKey: `${declined}-sms`, message: { status: 'DECLINED' } });
+    // Only charges are notified (issue 13): the declined payment's sms is not sent.
+    await sleep(1_000);
+    expect(await deliveries(world.sim, 'notify-sms')).toEqual([]);
     expect(await deliveries(world.sim, 'notify-email')).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { InvalidConfigError } from '@breakwater/resilience';
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/operator-log';
+import { DEFAULT_NOTIFY_RATE_LIMIT, DEFAULT_NOTIFY_RATE_WINDOW_MS, type NotifyRateSettings } from '../jobs/notify-rate-limit';
 import { loadDownstreamSettings, type DownstreamName, type DownstreamSettings } from './downstream-config';
 
 /** What to do with a payment when the inventory service is down and nothing is cached. */
@@ -30,6 +31,11 @@ export interface AppConfig {
   jobLockMs: number;
   /** The least severe operator log line written on stderr; `silent` writes none. */
   logLevel: LogLevel;
+  /**
+   * How many payments may notify one destination (address, phone, device) per window, fleet-wide
+   * (NOTIFY_RATE_LIMIT, default 10; NOTIFY_RATE_WINDOW_MS, default one hour).
+   */
+  notifyRate: NotifyRateSettings;
   downstreams: Record<DownstreamName, DownstreamSettings>;
 }
 
@@ -66,6 +72,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
     jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
     logLevel: isLogLevel(logLevel) ? logLevel : DEFAULT_LOG_LEVEL,
+    notifyRate: { limit: int('NOTIFY_RATE_LIMIT', DEFAULT_NOTIFY_RATE_LIMIT, 1), windowMs: int('NOTIFY_RATE_WINDOW_MS', DEFAULT_NOTIFY_RATE_WINDOW_MS, 1000) },
     downstreams: loadDownstreamSettings(env),
   };
   if (problems.length > 0) throw new InvalidConfigError('payment-api environment', problems);

@@ -23,6 +23,8 @@ import { JobScheduler, type NotificationRequest } from './job-scheduler';
 import { notificationProcessor } from './notification-processor';
 import { QueueMetrics } from './queue-metrics';
 import { bullPrefix, deadLetterName, isQueueName, KEEP_COMPLETED_S, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
+import { PaymentStatus } from '../payments/payment';
+import { NotifyRateLimit } from './notify-rate-limit';
 import { ReconcileNotQueuedError } from './reconcile-not-queued.error';
 import { NOT_FOUND_MARGIN_MS, reconcileProcessor } from './reconcile-processor';
 import { UnknownQueueError } from './unknown-queue.error';
@@ -74,6 +76,7 @@ export class BullJobs extends JobScheduler {
   private readonly guard: EnqueueGuard;
   private readonly auditFile: AuditExportFile;
   private readonly auditCheckpoint: AuditExportCheckpoint;
+  private readonly notifyRate: NotifyRateLimit;
   private readonly workers: Pick<Worker<JobData, string>, 'close' | 'cancelAllJobs' | 'disconnect' | 'waitUntilReady'>[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastWorkerError = 0;
@@ -89,6 +92,7 @@ export class BullJobs extends JobScheduler {
     this.metrics = new QueueMetrics(deps.metrics.registry, async () => (await this.queueCounts()).map((c) => ({ ...c, name: c.name as QueueName })));
     this.guard = new EnqueueGuard(this.metrics);
     this.auditFile = new AuditExportFile(deps.config.auditExportFile);
+    this.notifyRate = new NotifyRateLimit(deps.redis.data, deps.config.keyPrefix, deps.config.notifyRate);
     this.auditCheckpoint = new AuditExportCheckpoint(deps.redis.data, deps.config.keyPrefix, deps.config.auditExportFile);
     const queues = {} as Record<QueueName, Queue<JobData>>;
     const deadLetters = {} as Record<QueueName, DeadLetterQueue>;
@@ -216,14 +220,25 @@ export class BullJobs extends JobScheduler {
     return this.queues['audit-export'].add('export', data, { jobId: jobIds.auditExport(paymentId, auditId) });
   }
 
+  /**
+   * One job per channel of an AUTHORIZED payment (nothing for any other status: a declined
+   * payment must not let anyone message the addresses it names), each only while its destination
+   * has a slot left in the fleet-wide window (NotifyRateLimit); a refused one is logged, not sent.
+   */
   private async addNotifications(request: NotificationRequest, enqueue: (queue: QueueName, add: () => Promise<unknown>) => Promise<void>): Promise<void> {
+    if (request.status !== PaymentStatus.AUTHORIZED) return;
     await Promise.all(
       NOTIFY_CHANNELS.flatMap((channel) => {
         const target = request.notify[channel];
         if (target === undefined || target === '') return [];
         const queue = notifyQueue(channel);
         const data: NotificationJobData = { paymentId: request.paymentId, channel, target, status: request.status, amount: request.amount, currency: request.currency };
-        return [enqueue(queue, () => this.queues[queue].add('notify', data, { jobId: jobIds.notification(request.paymentId, channel) }))];
+        const add = async (): Promise<unknown> => {
+          if (await this.notifyRate.allows(channel, target, request.paymentId)) return this.queues[queue].add('notify', data, { jobId: jobIds.notification(request.paymentId, channel) });
+          this.log.warn(`payment ${request.paymentId}: its ${channel} notification is not sent: its destination had its ${this.deps.config.notifyRate.limit} notifications of the window (NOTIFY_RATE_LIMIT)`);
+          return undefined;
+        };
+        return [enqueue(queue, add)];
       }),
     );
   }

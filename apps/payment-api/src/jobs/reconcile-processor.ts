@@ -93,7 +93,8 @@ export function reconcileProcessor(
       return redone ? `already ${error.from}, follow-ups enqueued again` : `already ${error.from}`;
     }
     await followUps.exportAudit(paymentId, auditId);
-    if (outcome.status !== PaymentStatus.FAILED) await notify(store, followUps, paymentId, outcome.status);
+    // Only a charge is notified: a declined payment must not message the addresses it names.
+    if (outcome.status === PaymentStatus.AUTHORIZED) await notify(store, followUps, paymentId, outcome.status);
     return outcome.status;
   };
 }
@@ -131,11 +132,11 @@ async function finishEarlierRun(store: PaymentStore, followUps: ReconcileFollowU
   const entries = await store.audit(paymentId);
   const entry = [...entries].reverse().find((e) => e.status === status);
   if (entry !== undefined) await followUps.exportAudit(paymentId, entry.id);
-  if (status === PaymentStatus.AUTHORIZED || status === PaymentStatus.DECLINED) await notify(store, followUps, paymentId, status);
+  if (status === PaymentStatus.AUTHORIZED) await notify(store, followUps, paymentId, status);
   return true;
 }
 
-async function notify(store: PaymentStore, followUps: ReconcileFollowUps, paymentId: string, status: typeof PaymentStatus.AUTHORIZED | typeof PaymentStatus.DECLINED): Promise<void> {
+async function notify(store: PaymentStore, followUps: ReconcileFollowUps, paymentId: string, status: typeof PaymentStatus.AUTHORIZED): Promise<void> {
   const payment = await store.get(paymentId);
   if (payment === undefined) return;
   const targets = parseTargets(payment.fields.notify);

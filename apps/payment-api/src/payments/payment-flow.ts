@@ -186,7 +186,7 @@ export class PaymentFlow {
             const declineReason = status === PaymentStatus.DECLINED ? payment?.history.filter((h) => h.status === status).at(-1)?.reason : undefined;
             const answer = this.answer(id, status, provider, fraudOf(f), recordedDegraded(f), declineReason);
             if (status === PaymentStatus.PENDING_REVIEW && provider !== null) await this.d.jobs.reconcile(id, provider);
-            if (status !== PaymentStatus.PENDING_REVIEW) await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
+            if (status === PaymentStatus.AUTHORIZED) await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
             const result = await this.completeKey(key, answer, 200);
             await this.handedOff(id);
             return result;
@@ -233,7 +233,7 @@ export class PaymentFlow {
             const { status, provider } = action;
             if (status === PaymentStatus.PENDING_REVIEW) {
               if (provider !== null) await this.d.jobs.reconcile(id, provider);
-            } else {
+            } else if (status === PaymentStatus.AUTHORIZED) {
               await this.d.jobs.notify(recordedNotification(id, status, payment?.fields ?? {}));
             }
             return `${status} already, follow-ups queued again`;
@@ -394,7 +394,8 @@ export class PaymentFlow {
     const id = key.paymentId;
     const body = await this.settle(id, status, provider, fraud, degraded, fields, reason, guard);
     const result = await this.completeKey(key, body, 201);
-    if (status === PaymentStatus.AUTHORIZED || status === PaymentStatus.DECLINED) {
+    // Only a charge is notified: a declined payment (a 1-cent probe) must not message the addresses it names.
+    if (status === PaymentStatus.AUTHORIZED) {
       await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
     }
     await this.handedOff(id);
