@@ -47,7 +47,7 @@ export class Gateway {
   constructor(readonly config: AppConfig) {
     this.log = new OperatorLog(config.logLevel, { instance: config.instanceId });
     this.redis = new RedisConnections(config.redisUrl);
-    this.http = new HttpClient(config.simUrl);
+    this.http = new HttpClient(config.simUrl, undefined, config.downstreamAnswerMaxBytes);
     this.metrics = new PaymentMetrics(config.instanceId);
     this.policies = new DownstreamPolicies(config, this.redis);
     this.store = new PaymentStore(this.redis.data, config.keyPrefix);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { InvalidConfigError } from '@breakwater/resilience';
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/operator-log';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../downstreams/http-client';
 import { DEFAULT_NOTIFY_RATE_LIMIT, DEFAULT_NOTIFY_RATE_WINDOW_MS, type NotifyRateSettings } from '../jobs/notify-rate-limit';
 import { loadDownstreamSettings, type DownstreamName, type DownstreamSettings } from './downstream-config';
 
@@ -36,6 +37,8 @@ export interface AppConfig {
    * (NOTIFY_RATE_LIMIT, default 10; NOTIFY_RATE_WINDOW_MS, default one hour).
    */
   notifyRate: NotifyRateSettings;
+  /** The largest downstream answer body read (DOWNSTREAM_ANSWER_MAX_BYTES, default 64 KiB); a bigger one is dropped, a failure of that downstream. */
+  downstreamAnswerMaxBytes: number;
   downstreams: Record<DownstreamName, DownstreamSettings>;
 }
 
@@ -72,6 +75,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
     jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
     logLevel: isLogLevel(logLevel) ? logLevel : DEFAULT_LOG_LEVEL,
+    downstreamAnswerMaxBytes: int('DOWNSTREAM_ANSWER_MAX_BYTES', DEFAULT_MAX_ANSWER_BYTES, 1024),
     notifyRate: { limit: int('NOTIFY_RATE_LIMIT', DEFAULT_NOTIFY_RATE_LIMIT, 1), windowMs: int('NOTIFY_RATE_WINDOW_MS', DEFAULT_NOTIFY_RATE_WINDOW_MS, 1000) },
     downstreams: loadDownstreamSettings(env),
   };

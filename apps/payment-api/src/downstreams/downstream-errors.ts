@@ -28,6 +28,22 @@ export class UnexpectedAnswerError extends Error {
 }
 
 /**
+ * A downstream's answer was bigger than the cap (DOWNSTREAM_MAX_ANSWER_BYTES): dropped unread, a
+ * failure of that downstream; the request may or may not have had an effect.
+ */
+export class AnswerTooLargeError extends Error {
+  readonly code = 'ANSWER_TOO_LARGE';
+
+  constructor(
+    readonly path: string,
+    readonly maxBytes: number,
+  ) {
+    super(`the answer to ${path} was over ${maxBytes} bytes and was dropped`);
+    this.name = 'AnswerTooLargeError';
+  }
+}
+
+/**
  * The check before a retried send to a provider (the payment's attempt recorded again, while it is
  * still RECEIVED) failed: that send was not made. It carries the check's own error; the providers'
  * breakers ignore it (the provider never saw the call) and nothing retries it.

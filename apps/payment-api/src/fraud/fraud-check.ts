@@ -33,7 +33,8 @@ export class FraudCheck {
         const answer = await this.http.send('POST', '/fraud/score', s, { customerId, amount, currency });
         if (answer.status >= 500) throw new NotProcessedError('fraud', answer.status);
         const value = (answer.json as { score?: unknown } | undefined)?.score;
-        if (answer.status !== 200 || typeof value !== 'number') throw new UnexpectedAnswerError('fraud', answer.status, answer.text);
+        // A score outside [0, 1] (-1e308, a string) is the service failing: the rules score instead.
+        if (answer.status !== 200 || !(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1)) throw new UnexpectedAnswerError('fraud', answer.status, answer.text);
         return value;
       }, signal);
       return { score, mode: 'service' };

@@ -56,8 +56,14 @@ export class InventoryCheck {
       const answer = await this.http.send('GET', `/inventory/${encodeURIComponent(sku)}`, s);
       if (answer.status >= 500) throw new NotProcessedError('inventory', answer.status);
       const available = (answer.json as { available?: unknown } | undefined)?.available;
-      if (answer.status !== 200 || typeof available !== 'number') throw new UnexpectedAnswerError('inventory', answer.status, answer.text);
+      // Out of range (a fraction, a negative or absurd level) is the service failing, not a stock level.
+      if (answer.status !== 200 || !isStockLevel(available)) throw new UnexpectedAnswerError('inventory', answer.status, answer.text);
       return { sku, available };
     }, signal);
   }
 }
+
+/** The most stock one sku can report; beyond it the answer is broken. */
+export const MAX_STOCK_LEVEL = 1_000_000_000;
+
+const isStockLevel = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_STOCK_LEVEL;

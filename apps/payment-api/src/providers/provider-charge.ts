@@ -3,7 +3,7 @@ import { PROVIDERS, type ProviderName } from '../config/downstream-config';
 import { certainlyNotProcessed, isSendFencedError, NotProcessedError, SendFencedError, UnexpectedAnswerError } from '../downstreams/downstream-errors';
 import type { HttpClient } from '../downstreams/http-client';
 import { InvalidRequestDataError } from '../input/invalid-request-data.error';
-import { TEXT_RULES, requireText } from '../input/text-rules';
+import { TEXT_RULES, requireText, textProblem, type TextRule } from '../input/text-rules';
 
 export type ChargeOutcome =
   | { kind: 'charged'; provider: ProviderName; chargeId: string; skipped: ProviderName[] }
@@ -41,6 +41,9 @@ async function fence(provider: ProviderName, onAttempt: OnAttempt): Promise<void
     throw new SendFencedError(provider, error);
   }
 }
+
+/** What a provider's chargeId may be: printable ASCII without spaces, at most 128 characters. */
+const CHARGE_ID: TextRule = { max: 128, pattern: /^[\x21-\x7e]+$/, describe: 'a charge id' };
 
 const PATHS: Record<ProviderName, string> = { 'provider-a': '/providers/a', 'provider-b': '/providers/b', 'provider-c': '/providers/c' };
 
@@ -110,9 +113,12 @@ export class ProviderCharge {
     const answer = await this.http.send('POST', `${PATHS[provider]}/charges`, signal, { amount: r.amount, currency: r.currency, token: r.token }, { 'idempotency-key': r.paymentId });
     const body = answer.json as { status?: unknown; chargeId?: unknown; processed?: unknown } | undefined;
     if (answer.status === 503 && body?.processed === false) throw new NotProcessedError(provider, answer.status);
-    if ((answer.status === 200 || answer.status === 201) && (body?.status === 'CHARGED' || body?.status === 'DECLINED')) {
-      return { status: body.status, chargeId: String(body.chargeId ?? '') };
+    // A charge must name it by a short printable id (a 4 MB chargeId is not stored): otherwise the
+    // answer is the provider failing, and the charge ambiguous (reconciled).
+    if ((answer.status === 200 || answer.status === 201) && body?.status === 'CHARGED' && textProblem(body.chargeId, CHARGE_ID) === undefined) {
+      return { status: 'CHARGED', chargeId: body.chargeId as string };
     }
+    if ((answer.status === 200 || answer.status === 201) && body?.status === 'DECLINED') return { status: 'DECLINED', chargeId: '' };
     throw new UnexpectedAnswerError(provider, answer.status, answer.text);
   }
 }
