@@ -9,6 +9,18 @@ export interface SubscribeFailure {
   retryInMs: number;
 }
 
+export interface ChannelSubscriptionOptions {
+  channel: string;
+  /** A SUBSCRIBE that Redis refused is sent again this much later. */
+  retryDelayMs: number;
+  onFailure: (failure: SubscribeFailure) => void;
+  /**
+   * After every confirmed SUBSCRIBE (the first and each one after a reconnect): from then on no
+   * message is missed, so this is when a re-read catches up on what was published meanwhile.
+   */
+  onSubscribed?: () => void;
+}
+
 /**
  * Keeps a connection subscribed to one channel across reconnects, and never leaves a SUBSCRIBE
  * without a handler: one that fails is sent again later, so the channel is not silently lost.
@@ -22,12 +34,19 @@ export class ChannelSubscription {
   readonly subscribed = new Promise<void>((resolve) => (this.markSubscribed = resolve));
   private readonly onReady = (): void => this.subscribe();
 
+  private readonly channel: string;
+  private readonly retryDelayMs: number;
+  private readonly failed: (failure: SubscribeFailure) => void;
+  private readonly confirmed: () => void;
+
   constructor(
     private readonly connection: RedisConnection,
-    private readonly channel: string,
-    private readonly retryDelayMs: number,
-    private readonly failed: (failure: SubscribeFailure) => void,
+    options: ChannelSubscriptionOptions,
   ) {
+    this.channel = options.channel;
+    this.retryDelayMs = options.retryDelayMs;
+    this.failed = options.onFailure;
+    this.confirmed = options.onSubscribed ?? (() => undefined);
     connection.on('ready', this.onReady);
     if (connection.status === 'ready') this.subscribe();
     // A lazyConnect connection waits for a command; ours are sent only once it is ready.
@@ -45,7 +64,10 @@ export class ChannelSubscription {
     clearTimeout(this.retryTimer);
     // Subscribing twice (a retry racing a reconnect) is harmless: Redis keeps one subscription.
     this.connection.subscribe(this.channel).then(
-      () => this.markSubscribed(),
+      () => {
+        this.markSubscribed();
+        if (!this.closed) this.confirmed();
+      },
       (error: unknown) => {
         if (this.closed) return;
         // Not ready: the next 'ready' subscribes again. Ready: Redis refused it, so try later.

@@ -119,15 +119,21 @@ export class FleetBreakers {
     this.subscriber = options.subscriber ?? duplicateForPubSub(options.redis);
     this.subscriber.on('message', this.onMessage);
     this.subscriber.on('error', this.ignoreError);
-    // Messages sent while the subscriber was away are lost: re-read everything when it is back.
-    this.subscriber.on('ready', this.onReady);
     options.redis.on('ready', this.onReady);
     // Local mode from the moment the connection is lost, not from the next command that fails
     // (up to syncIntervalMs later, or never for a breaker with no traffic).
     options.redis.on('close', this.onConnectionLost);
     options.redis.on('end', this.onConnectionLost);
     const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
-    this.subscription = new ChannelSubscription(this.subscriber, this.channel, syncIntervalMs, (failure) => this.subscribeFailed.emit(failure));
+    this.subscription = new ChannelSubscription(this.subscriber, {
+      channel: this.channel,
+      retryDelayMs: syncIntervalMs,
+      onFailure: (failure) => this.subscribeFailed.emit(failure),
+      // Messages sent while the subscriber was away are lost: re-read everything once the channel
+      // is subscribed again (not when the connection is ready: a transition published between
+      // that re-read and the SUBSCRIBE would be missed until the periodic re-read).
+      onSubscribed: () => runDetached('the re-read after subscribing', () => this.sync()),
+    });
 
     const flushTimer = setInterval(() => runDetached('the flush tick', () => this.tick()), options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
     const syncTimer = setInterval(() => runDetached('the periodic re-read', () => this.sync()), syncIntervalMs);
@@ -207,7 +213,6 @@ export class FleetBreakers {
     for (const b of this.breakers.values()) b.dispose();
     this.subscription.close();
     this.subscriber.off('message', this.onMessage);
-    this.subscriber.off('ready', this.onReady);
     this.subscriber.off('error', this.ignoreError);
     if (this.ownsSubscriber) this.subscriber.disconnect();
     else await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
