@@ -41,6 +41,16 @@ describe('the operator log', () => {
     expect(lines().map((l) => l.replace(/^.* e: /, ''))).toEqual(expected);
   });
 
+  it('keeps a message with a line break on one line, so a request cannot forge a line', () => {
+    const { sink, lines } = collector();
+    const log = new OperatorLog('info', { instance: 'api-1' }, sink);
+
+    log.info('admin', 'replay dead letters of x\n2026-12-01T00:00:00.000Z WARN breaker: provider-a CLOSED -> OPEN');
+
+    expect(lines()).toHaveLength(1);
+    expect(lines()[0]).toContain('admin: "replay dead letters of x\\n2026-12-01T00:00:00.000Z WARN breaker');
+  });
+
   it('never throws into its caller: not on a field it cannot print, not on a sink that refuses the write', () => {
     const { sink, lines } = collector();
     const circular: Record<string, unknown> = {};

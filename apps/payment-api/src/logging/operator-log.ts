@@ -57,11 +57,23 @@ export class OperatorLog {
       const pairs = Object.entries({ ...fields, ...this.context })
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => `${key}=${formatValue(value)}`);
-      this.sink.write(`${new Date().toISOString()} ${level.toUpperCase()} ${event}: ${[message, ...pairs].join(' ')}\n`);
+      this.sink.write(`${new Date().toISOString()} ${level.toUpperCase()} ${event}: ${[oneLine(message), ...pairs].join(' ')}\n`);
     } catch {
       // Nowhere left to say it: the line is lost, the caller goes on.
     }
   }
+}
+
+/** Line breaks and other control characters, which would let a value forge a line of its own. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+/**
+ * A message as it is, unless it holds a control character: then JSON-quoted. Messages carry
+ * values from requests (a queue or breaker name in an admin URL), and a line break in one would
+ * write a second, forged line.
+ */
+function oneLine(message: string): string {
+  return CONTROL_CHARACTERS.test(message) ? JSON.stringify(message) : message;
 }
 
 /** Bare when it reads unambiguously, quoted (JSON) when it holds spaces, quotes or `=`. */
