@@ -8,6 +8,7 @@
 // sweeper run round by round (sweepOnce) rather than on its timer.
 import { randomUUID } from 'node:crypto';
 import type { PaymentRequest } from '../../apps/payment-api/src/payments/payment';
+import { UnsettledPayments } from '../../apps/payment-api/src/payments/unsettled-payments';
 import { createWorld, startInstance, type JobsInstance, type World } from '../jobs/support/jobs-harness';
 import { sleep, waitFor } from '../support/wait-for';
 import { newKey, SimulatorClient, type ProviderName } from './support/http-clients';
@@ -125,7 +126,7 @@ describe('the abandoned-payment sweeper', () => {
     await afterLease();
     // Whatever earlier tests left is swept first; then nothing is left.
     await sweep();
-    expect(await world.redis.zcard(`${world.keyPrefix}pay:unsettled`)).toBe(0);
+    expect(await new UnsettledPayments(world.redis, world.keyPrefix).count()).toBe(0);
     expect(await instance.gateway.sweeper.sweepOnce()).toEqual({ swept: true, recovered: 0, failed: 0 });
 
     const lock = `${world.keyPrefix}pay:sweep-lock`;
