@@ -43,7 +43,7 @@ function nameTheInstance(app: NestFastifyApplication, instanceId: string): void 
 
 async function main(): Promise<void> {
   const config = loadAppConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), new FastifyAdapter({ bodyLimit: 64 * 1024 }), { logger: ['error', 'warn'], bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), new FastifyAdapter({ bodyLimit: 64 * 1024, requestTimeout: config.httpRequestTimeoutMs, connectionTimeout: config.httpConnectionTimeoutMs }), { logger: ['error', 'warn'], bodyParser: false });
   app.useGlobalFilters(new ErrorFilter());
   acceptEmptyJsonBodies(app);
   nameTheInstance(app, config.instanceId);

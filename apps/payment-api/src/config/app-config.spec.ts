@@ -25,3 +25,15 @@ describe('LOG_LEVEL', () => {
     expect(() => loadAppConfig({ LOG_LEVEL: 'chatty' })).toThrow(/LOG_LEVEL must be one of info, warn, error, silent/);
   });
 });
+
+describe('HTTP_REQUEST_TIMEOUT_MS and HTTP_CONNECTION_TIMEOUT_MS', () => {
+  it('default to the payment deadline plus 2 s and 5 s', () => {
+    expect(loadAppConfig({})).toMatchObject({ httpRequestTimeoutMs: 10_000, httpConnectionTimeoutMs: 13_000 });
+    expect(loadAppConfig({ PAYMENT_DEADLINE_MS: '1000' })).toMatchObject({ httpRequestTimeoutMs: 3_000, httpConnectionTimeoutMs: 6_000 });
+  });
+
+  it('at or under the payment deadline stop start-up: a payment being worked on would be cut', () => {
+    expect(() => loadAppConfig({ HTTP_REQUEST_TIMEOUT_MS: '8000' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS must be above PAYMENT_DEADLINE_MS \(8000; got 8000\)/);
+    expect(() => loadAppConfig({ HTTP_CONNECTION_TIMEOUT_MS: '0' })).toThrow(/HTTP_CONNECTION_TIMEOUT_MS/);
+  });
+});

@@ -37,6 +37,14 @@ export interface AppConfig {
    * (NOTIFY_RATE_LIMIT, default 10; NOTIFY_RATE_WINDOW_MS, default one hour).
    */
   notifyRate: NotifyRateSettings;
+  /**
+   * Slow clients: the whole request must have arrived within `httpRequestTimeoutMs`
+   * (HTTP_REQUEST_TIMEOUT_MS, default the deadline + 2 s), and a socket with nothing on it for
+   * `httpConnectionTimeoutMs` (HTTP_CONNECTION_TIMEOUT_MS, default the deadline + 5 s) is closed.
+   * Both above PAYMENT_DEADLINE_MS (refused at start-up otherwise): a payment being worked on is never cut.
+   */
+  httpRequestTimeoutMs: number;
+  httpConnectionTimeoutMs: number;
   /** The largest downstream answer body read (DOWNSTREAM_ANSWER_MAX_BYTES, default 64 KiB); a bigger one is dropped, a failure of that downstream. */
   downstreamAnswerMaxBytes: number;
   downstreams: Record<DownstreamName, DownstreamSettings>;
@@ -61,6 +69,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const paymentLeaseMs = int('PAYMENT_LEASE_MS', 2 * paymentDeadlineMs, 100);
   // A lease shorter than that could expire while its request may still send a charge.
   if (paymentLeaseMs < 2 * paymentDeadlineMs) problems.push(`PAYMENT_LEASE_MS must be at least twice PAYMENT_DEADLINE_MS (${2 * paymentDeadlineMs}; got ${paymentLeaseMs})`);
+  const httpRequestTimeoutMs = int('HTTP_REQUEST_TIMEOUT_MS', paymentDeadlineMs + 2000, 1);
+  const httpConnectionTimeoutMs = int('HTTP_CONNECTION_TIMEOUT_MS', paymentDeadlineMs + 5000, 1);
+  for (const [name, value] of [['HTTP_REQUEST_TIMEOUT_MS', httpRequestTimeoutMs], ['HTTP_CONNECTION_TIMEOUT_MS', httpConnectionTimeoutMs]] as const) {
+    if (value <= paymentDeadlineMs) problems.push(`${name} must be above PAYMENT_DEADLINE_MS (${paymentDeadlineMs}; got ${value})`);
+  }
   const config: AppConfig = {
     port: int('PORT', 3001, 0),
     host: env.HOST ?? '127.0.0.1',
@@ -75,6 +88,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
     jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
     logLevel: isLogLevel(logLevel) ? logLevel : DEFAULT_LOG_LEVEL,
+    httpRequestTimeoutMs,
+    httpConnectionTimeoutMs,
     downstreamAnswerMaxBytes: int('DOWNSTREAM_ANSWER_MAX_BYTES', DEFAULT_MAX_ANSWER_BYTES, 1024),
     notifyRate: { limit: int('NOTIFY_RATE_LIMIT', DEFAULT_NOTIFY_RATE_LIMIT, 1), windowMs: int('NOTIFY_RATE_WINDOW_MS', DEFAULT_NOTIFY_RATE_WINDOW_MS, 1000) },
     downstreams: loadDownstreamSettings(env),
