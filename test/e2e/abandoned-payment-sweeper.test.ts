@@ -78,4 +78,85 @@ describe('the abandoned-payment sweeper and its index', () => {
     expect((await Promise.all(ids.map(statusOf))).every((s) => s === 'FAILED')).toBe(true);
     expect(await unsettled.count()).toBe(0);
   });
+
+  /** The entry's score on the index, if it is there. */
+  async function indexed(id: string): Promise<number | undefined> {
+    for (const key of await world.redis.keys(`${world.keyPrefix}pay:unsettled*`)) {
+      const score = await world.redis.zscore(key, id);
+      if (score !== null) return Number(score);
+    }
+    return undefined;
+  }
+
+  test('given a payment its request left unrecorded, when its client retries after the lease while the sweeper looks at it, then the live payment is not FAILED and stays on the index', async () => {
+    const id = randomUUID();
+    await unsettled.add(id); // the request died before recording the payment
+    await afterLease();
+    const oldScore = await indexed(id);
+
+    // The race, step by step: the sweeper reads the record (none: nothing was sent, the entry is
+    // past the lease); right then the client's retry takes the key over and processes the payment
+    // anew under the same id, as process() does: back on the index, then recorded RECEIVED.
+    const read = store().get.bind(store());
+    let raced = false;
+    jest.spyOn(store(), 'get').mockImplementation(async (paymentId) => {
+      const seen = await read(paymentId);
+      if (paymentId === id && !raced) {
+        raced = true;
+        await sleep(5); // the retry's add gets a later score
+        await unsettled.add(id);
+        await store().create(id, { id, amount: '500', currency: 'EUR', customerId: 'c-retry', items: '[]', notify: '{}' });
+      }
+      return seen;
+    });
+    await sweep();
+    jest.restoreAllMocks();
+
+    expect(raced).toBe(true);
+    // The sweeper acted on what it saw (no record: nothing to do), not on the retry's live payment.
+    expect(await statusOf(id)).toBe('RECEIVED');
+    // And it took the entry off only if it was still the one it read: the retry's entry stays.
+    const score = await indexed(id);
+    expect(score).toBeDefined();
+    expect(score).toBeGreaterThan(oldScore ?? Infinity);
+    await unsettled.remove(id);
+  });
+
+  test('given a payment whose request looks dead after asking provider-a, when that request, alive after all, asks provider-a again while the sweeper looks at it, then the sweeper does not move it to PENDING_REVIEW under it', async () => {
+    const id = await abandonedBeforeCharge();
+    await store().recordAttempt(id, 'provider-a');
+    await afterLease();
+
+    // The sweeper reads the record (RECEIVED, provider-a asked a lease ago); right then the slow
+    // request retries provider-a: its attempts stay "provider-a", its lastAttemptAt moves.
+    const read = store().get.bind(store());
+    let raced = false;
+    jest.spyOn(store(), 'get').mockImplementation(async (paymentId) => {
+      const seen = await read(paymentId);
+      if (paymentId === id && !raced) {
+        raced = true;
+        await store().recordAttempt(id, 'provider-a');
+      }
+      return seen;
+    });
+    await sweep();
+    jest.restoreAllMocks();
+
+    expect(raced).toBe(true);
+    expect(await statusOf(id)).toBe('RECEIVED');
+    expect(await indexed(id)).toBeDefined();
+    await unsettled.remove(id);
+  });
+
+  test('given an instance whose clock is an hour behind, when it puts a payment on the index, then the sweeper does not take it for abandoned within the lease (Redis time)', async () => {
+    const id = randomUUID();
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+    await unsettled.add(id);
+    jest.restoreAllMocks();
+    // Its request is alive, just not recorded yet.
+    await sweep();
+    expect(await indexed(id)).toBeDefined();
+    await unsettled.remove(id);
+  });
 });

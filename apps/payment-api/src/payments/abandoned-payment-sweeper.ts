@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { QueueLock } from '../jobs/queue-lock';
 import type { PaymentFlow } from './payment-flow';
-import type { PaymentStore } from './payment-store';
+import { PaymentAttemptsChangedError, PaymentChangedError, PaymentTransitionError, type PaymentStore } from './payment-store';
 import type { UnsettledPayments } from './unsettled-payments';
 
 /** How often each instance tries to sweep (one of them does, holding the lock). */
@@ -27,6 +27,9 @@ export interface SweepResult {
   failed: number;
 }
 
+/** The payment changed after the sweeper read it: someone is working on it (a client's retry), it is left. */
+const changedMeanwhile = (error: unknown): boolean => error instanceof PaymentChangedError || error instanceof PaymentAttemptsChangedError || error instanceof PaymentTransitionError;
+
 /**
  * Recovers payments whose request died and whose client never comes back (issue 10, item 21):
  * without it a payment left RECEIVED with a charge that went through, or PENDING_REVIEW without
@@ -34,10 +37,12 @@ export interface SweepResult {
  * each instance tries the sweep lock (SET NX PX, a single-Redis redlock: it only saves work,
  * since every step of a recovery is guarded or idempotent, so two sweepers, or a sweeper and a
  * client's own recovery, at once are harmless); the holder takes the unsettled payments older than
- * the lease (UnsettledPayments), checks each one's last change against Redis time, and recovers
- * it by the rules of PaymentFlow.recover (recoverAbandoned). A payment stays on the index until
- * its recovery succeeds, so a failure (Redis, a reconcile job that cannot be queued) is tried
- * again next round.
+ * the lease (UnsettledPayments, Redis time), checks each one's last change against Redis time, and
+ * recovers it by the rules of PaymentFlow.recover (recoverAbandoned) on what it read: a move
+ * happens only if the record is still the one read, and the entry goes only if it is still the one
+ * read, so a client's retry that takes the payment up meanwhile keeps it. A payment stays on the
+ * index until its recovery succeeds, so a failure (Redis, a reconcile job that cannot be queued)
+ * is tried again next round.
  */
 export class AbandonedPaymentSweeper {
   private readonly log = new Logger('Sweeper');
@@ -72,21 +77,27 @@ export class AbandonedPaymentSweeper {
 
   private async sweep(): Promise<SweepResult> {
     const result: SweepResult = { swept: true, recovered: 0, failed: 0 };
-    const candidates = await this.d.unsettled.addedBefore(Date.now() - this.d.leaseMs, SWEEP_PAGE);
-    if (candidates.length === 0) return result;
     const now = await this.d.store.redisTimeMs();
-    for (const { paymentId, addedAt } of candidates) {
+    const candidates = await this.d.unsettled.addedBefore(now - this.d.leaseMs, SWEEP_PAGE);
+    for (const entry of candidates) {
+      const { paymentId, addedAt } = entry;
       try {
         const payment = await this.d.store.get(paymentId);
-        // Its last change, in Redis time (the index's own clock when there is no record).
+        // Its last change, in Redis time (when it was put on the index when there is no record).
         const f = payment?.fields ?? {};
         const last = Math.max(Number(f.createdAt) || 0, Number(f.lastAttemptAt) || 0, Number(f.updatedAt) || 0) || addedAt;
         if (now < last + this.d.leaseMs) continue;
-        const outcome = await this.d.flow.recoverAbandoned(paymentId);
-        await this.d.unsettled.remove(paymentId);
+        // On what was just read and found untouched for a lease, never on a later read; only if
+        // the record is still that one, and the entry off only if it is still the one read.
+        const outcome = await this.d.flow.recoverAbandoned(paymentId, payment);
+        await this.d.unsettled.removeIfUnchanged(entry);
         this.log.warn(`payment ${paymentId}: its request died and no client came back; ${outcome}`);
         result.recovered++;
       } catch (error) {
+        if (changedMeanwhile(error)) {
+          this.log.log(`payment ${paymentId}: changed while the sweeper looked at it; left to whoever changed it`);
+          continue;
+        }
         result.failed++;
         this.log.warn(`payment ${paymentId}: could not recover it yet (${error instanceof Error ? error.message : String(error)}); next round`);
       }

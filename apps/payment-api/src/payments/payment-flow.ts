@@ -14,7 +14,7 @@ import type { ChargeOutcome, ProviderCharge } from '../providers/provider-charge
 import type { HeldKey, IdempotencyKeys, StoredAnswer } from './idempotency-keys';
 import { PaymentStatus, type FraudMode, type NotifyTargets, type PaymentAnswer, type PaymentRequest } from './payment';
 import { bodyHash } from './payment-keys';
-import { PaymentAttemptsChangedError, PaymentTransitionError, type PaymentStore } from './payment-store';
+import { PaymentAttemptsChangedError, PaymentTransitionError, type PaymentStore, type StoredPayment, type TransitionGuard } from './payment-store';
 import { recoveryAction } from './recovery-decision';
 import type { UnsettledPayments } from './unsettled-payments';
 
@@ -209,52 +209,51 @@ export class PaymentFlow {
    * left as it is: if its client comes back after the lease, recover() finds the payment settled
    * and answers from the record. Throws when a step fails (the sweeper tries again later).
    * Returns what it did, for the log.
+   *
+   * It acts on `seen`, the record as the sweeper read it and found untouched for a lease (undefined:
+   * there was none), never on a later read: its moves happen only if the record is still that one
+   * (`ifUnchanged`, else PaymentChangedError, PaymentAttemptsChangedError or PaymentTransitionError:
+   * someone is working on the payment, a client's retry perhaps, and the sweeper leaves it), and
+   * no record seen means nothing to do even if one exists by now (a retry processing it anew).
    */
-  async recoverAbandoned(id: string): Promise<string> {
-    for (let round = 1; ; round++) {
-      const payment = await this.d.store.get(id);
-      const action = recoveryAction(payment);
-      try {
-        switch (action.kind) {
-          case 'process-anew':
-            return 'no record: nothing was sent';
-          case 'needs-operator':
-            this.log.error(`payment ${id}: its request died and ${action.reason}; it needs an operator`);
-            return `left RECEIVED: ${action.reason}`;
-          case 'fail-abandoned':
-            await this.failAbandoned(id, action.ifAttempts);
-            return 'FAILED: abandoned before any charge was sent';
-          case 'pending-review':
-            await this.pendingReviewAbandoned(id, action.provider, action.ifAttempts, payment?.fields ?? {});
-            return `PENDING_REVIEW, reconciling with ${action.provider}`;
-          case 'give-back':
-            return 'FAILED already';
-          case 'follow-ups': {
-            const { status, provider } = action;
-            if (status === PaymentStatus.PENDING_REVIEW) {
-              if (provider !== null) await this.d.jobs.reconcile(id, provider);
-            } else if (status === PaymentStatus.AUTHORIZED) {
-              await this.d.jobs.notify(recordedNotification(id, status, payment?.fields ?? {}));
-            }
-            return `${status} already, follow-ups queued again`;
-          }
+  async recoverAbandoned(id: string, seen: StoredPayment | undefined): Promise<string> {
+    const action = recoveryAction(seen);
+    const f = seen?.fields ?? {};
+    switch (action.kind) {
+      case 'process-anew':
+        return 'no record: nothing was sent';
+      case 'needs-operator':
+        this.log.error(`payment ${id}: its request died and ${action.reason}; it needs an operator`);
+        return `left RECEIVED: ${action.reason}`;
+      case 'fail-abandoned':
+        await this.failAbandoned(id, action.ifAttempts, f);
+        return 'FAILED: abandoned before any charge was sent';
+      case 'pending-review':
+        await this.pendingReviewAbandoned(id, action.provider, action.ifAttempts, f, f);
+        return `PENDING_REVIEW, reconciling with ${action.provider}`;
+      case 'give-back':
+        return 'FAILED already';
+      case 'follow-ups': {
+        const { status, provider } = action;
+        if (status === PaymentStatus.PENDING_REVIEW) {
+          if (provider !== null) await this.d.jobs.reconcile(id, provider);
+        } else if (status === PaymentStatus.AUTHORIZED) {
+          await this.d.jobs.notify(recordedNotification(id, status, f));
         }
-      } catch (error) {
-        if (round < MAX_RECOVERY_ROUNDS && (error instanceof PaymentAttemptsChangedError || error instanceof PaymentTransitionError)) continue;
-        throw error;
+        return `${status} already, follow-ups queued again`;
       }
     }
   }
 
-  /** (b): RECEIVED with no attempt, its request dead: FAILED, if the attempts are still none. */
-  private async failAbandoned(id: string, ifAttempts: readonly string[]): Promise<void> {
-    await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts }));
+  /** (b): RECEIVED with no attempt, its request dead: FAILED, if the attempts are still none (and, given `ifUnchanged`, the record unchanged). */
+  private async failAbandoned(id: string, ifAttempts: readonly string[], ifUnchanged?: Record<string, string>): Promise<void> {
+    await this.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts, ifUnchanged }));
   }
 
   /** (c): RECEIVED with attempts, its request dead: PENDING_REVIEW with the last provider, reconciled. */
-  private async pendingReviewAbandoned(id: string, provider: ProviderName, ifAttempts: readonly string[], f: Record<string, string>): Promise<PaymentAnswer> {
+  private async pendingReviewAbandoned(id: string, provider: ProviderName, ifAttempts: readonly string[], f: Record<string, string>, ifUnchanged?: Record<string, string>): Promise<PaymentAnswer> {
     this.log.warn(`payment ${id}: its request died after asking ${provider} to charge; PENDING_REVIEW, reconciling with ${provider}`);
-    return this.settle(id, PaymentStatus.PENDING_REVIEW, provider, fraudOf(f), recordedDegraded(f), { provider }, `outcome unknown at ${provider}: its request died after sending the charge`, { ifAttempts });
+    return this.settle(id, PaymentStatus.PENDING_REVIEW, provider, fraudOf(f), recordedDegraded(f), { provider }, `outcome unknown at ${provider}: its request died after sending the charge`, { ifAttempts, ifUnchanged });
   }
 
   /**
@@ -431,7 +430,7 @@ export class PaymentFlow {
     degraded: string[],
     fields: Record<string, string>,
     reason: string,
-    guard: { ifAttempts?: readonly string[] } = {},
+    guard: TransitionGuard = {},
   ): Promise<PaymentAnswer> {
     // What this payment fell back on, and what the fleet reports degraded right now.
     const fleet = this.d.degradation();

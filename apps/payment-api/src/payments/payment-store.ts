@@ -37,6 +37,27 @@ export class PaymentAttemptsChangedError extends Error {
   }
 }
 
+/**
+ * A guarded change (`ifUnchanged`) found the record changed since the caller read it (its
+ * createdAt, lastAttemptAt or updatedAt differ): someone is working on the payment.
+ */
+export class PaymentChangedError extends Error {
+  readonly code = 'PAYMENT_CHANGED';
+
+  constructor(
+    readonly paymentId: string,
+    readonly stamps: string,
+  ) {
+    super(`payment ${paymentId} changed since it was read (now ${stamps || 'none'})`);
+    this.name = 'PaymentChangedError';
+  }
+}
+
+/** The change stamps of a record (Redis time): `createdAt,lastAttemptAt,updatedAt`, as transition-payment-3.lua compares them. */
+export function changeStampsOf(fields: Record<string, string>): string {
+  return [fields.createdAt ?? '', fields.lastAttemptAt ?? '', fields.updatedAt ?? ''].join(',');
+}
+
 /** A provider attempt was refused: the payment is no longer RECEIVED (or does not exist); nothing may be sent. */
 export class AttemptRefusedError extends Error {
   readonly code = 'ATTEMPT_REFUSED';
@@ -66,6 +87,14 @@ export function attemptsOf(fields: Record<string, string>): string[] {
 export interface RecordedChange {
   auditId: string;
   from: string;
+}
+
+/** Conditions of a transition (transition-payment-3.lua, ARGV[5] and ARGV[6]). */
+export interface TransitionGuard {
+  /** Only if the payment's provider attempts are exactly these. */
+  ifAttempts?: readonly string[];
+  /** Only if the record's change stamps (createdAt, lastAttemptAt, updatedAt) are still those of these fields. */
+  ifUnchanged?: Record<string, string>;
 }
 
 export interface StoredPayment {
@@ -108,16 +137,19 @@ export class PaymentStore {
   /**
    * Moves the payment to `to` with its history and audit entry. With `ifAttempts`, only if its
    * provider attempts are exactly those (else PaymentAttemptsChangedError): no charge started
-   * since the caller looked.
+   * since the caller looked. With `ifUnchanged` (the record's fields as the caller read them),
+   * only if its change stamps are still those (else PaymentChangedError): nothing touched it since.
    */
-  async transition(id: string, to: PaymentStatus, fields: Record<string, string>, reason: string, guard: { ifAttempts?: readonly string[] } = {}): Promise<RecordedChange> {
+  async transition(id: string, to: PaymentStatus, fields: Record<string, string>, reason: string, guard: TransitionGuard = {}): Promise<RecordedChange> {
     const args = [to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`];
-    if (guard.ifAttempts !== undefined) args.push(guard.ifAttempts.join(','));
+    if (guard.ifAttempts !== undefined || guard.ifUnchanged !== undefined) args.push(guard.ifAttempts === undefined ? '*' : guard.ifAttempts.join(','));
+    if (guard.ifUnchanged !== undefined) args.push(changeStampsOf(guard.ifUnchanged));
     const reply = await this.transitionScript(paymentKeys(this.prefix, id), args);
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to transition-payment: ${JSON.stringify(reply)}`);
     if (reply[0] === -2) throw new PaymentTransitionError(id, undefined, to);
     if (reply[0] === -1) throw new PaymentTransitionError(id, String(reply[1]), to);
     if (reply[0] === -3) throw new PaymentAttemptsChangedError(id, attemptsOf({ attempts: String(reply[1] ?? '') }));
+    if (reply[0] === -4) throw new PaymentChangedError(id, String(reply[1] ?? ''));
     return { auditId: String(reply[0]), from: String(reply[1]) };
   }
 

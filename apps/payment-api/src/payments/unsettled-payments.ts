@@ -1,4 +1,8 @@
+import { join } from 'node:path';
 import type Redis from 'ioredis';
+import { defineScript, type ScriptCall } from '@breakwater/redis-store';
+
+const LUA = join(__dirname, 'lua');
 
 /**
  * Shards of the unsettled index. Every payment adds itself to it and takes itself off again, so
@@ -20,7 +24,7 @@ export function unsettledShardOf(paymentId: string): number {
 /** The key of one shard: `pay:unsettled:{<n>}`, its own hash tag, so its own slot. */
 export const unsettledShardKey = (prefix: string, shard: number): string => `${prefix}pay:unsettled:{${shard}}`;
 
-/** An entry of the index: a payment and when it was added. */
+/** An entry of the index: a payment and when it was added (Redis time, ms). */
 export interface UnsettledEntry {
   paymentId: string;
   addedAt: number;
@@ -32,8 +36,9 @@ export interface UnsettledEntry {
  * What stays here longer than the lease belongs to a request that died, and the abandoned-payment
  * sweeper recovers it even if its client never comes back.
  *
- * UNSETTLED_SHARDS sorted sets (score: when it was added, this instance's clock), a payment's
- * entry in the shard of its id; the sweeper reads them all. Kept outside the payment's scripts
+ * UNSETTLED_SHARDS sorted sets (score: when it was added, Redis time, the clock of the payment
+ * records), a payment's entry in the shard of its id; the sweeper reads them all, and takes an
+ * entry off only if it is still the one it read (removeIfUnchanged). Kept outside the payment's scripts
  * because those touch one payment's slot only. Not atomic with them, and need not be: it is added
  * before the record exists and removed after the hand-off, so every payment that could be left
  * behind is in it, and an entry left over (a removal that failed) only costs the sweeper a look at
@@ -41,25 +46,39 @@ export interface UnsettledEntry {
  */
 export class UnsettledPayments {
   private readonly keys: readonly string[];
+  private readonly addScript: ScriptCall;
+  private readonly removeScript: ScriptCall;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.keys = Array.from({ length: UNSETTLED_SHARDS }, (_, shard) => unsettledShardKey(prefix, shard));
+    this.addScript = defineScript(redis, { file: 'add-unsettled-payment-1.lua', dir: LUA });
+    this.removeScript = defineScript(redis, { file: 'remove-unsettled-payment-1.lua', dir: LUA });
   }
 
+  /** Puts the payment on the index, or moves its entry to now (Redis time). */
   async add(paymentId: string): Promise<void> {
-    await this.redis.zadd(this.keyOf(paymentId), Date.now(), paymentId);
+    await this.addScript([this.keyOf(paymentId)], [paymentId]);
   }
 
+  /** Takes the payment off, whatever its entry (its own request handing it off). */
   async remove(paymentId: string): Promise<void> {
     await this.redis.zrem(this.keyOf(paymentId), paymentId);
   }
 
   /**
-   * Up to `limit` entries added before `beforeMs` (this instance's clock), oldest first, with
-   * when: the oldest `limit` of each shard, merged.
+   * Takes the entry off only if it is still the one read (same score): one added again since
+   * belongs to a live request. Whether it was taken off.
+   */
+  async removeIfUnchanged(entry: UnsettledEntry): Promise<boolean> {
+    return (await this.removeScript([this.keyOf(entry.paymentId)], [entry.paymentId, entry.addedAt])) === 1;
+  }
+
+  /**
+   * Up to `limit` entries added before `beforeMs` (Redis time), oldest first, with when: the
+   * oldest `limit` of each shard, merged.
    */
   async addedBefore(beforeMs: number, limit: number): Promise<UnsettledEntry[]> {
     const shards = await Promise.all(this.keys.map((key) => this.redis.zrangebyscore(key, '-inf', beforeMs, 'WITHSCORES', 'LIMIT', 0, limit)));

@@ -15,10 +15,16 @@
   ARGV[3] reason (free text, kept in history and audit)
   ARGV[4] audit entry type
   ARGV[5] optional: the move happens only if the payment's provider attempts (record-attempt-1.lua)
-          are exactly these (comma-separated; '' = none), i.e. no charge was started meanwhile
+          are exactly these (comma-separated; '' = none), i.e. no charge was started meanwhile;
+          '*' = any
+  ARGV[6] optional: the move happens only if the record's change stamps are still these:
+          `createdAt,lastAttemptAt,updatedAt` as read ('' for one the record lacks), i.e. the
+          record is the one the caller looked at and nothing touched it since (the sweeper acts
+          only on a payment it saw untouched for a lease)
 
   Returns { audit entry id, previous status }; { -1, current status } when the move is not
-  allowed; { -2 } when there is no such payment; { -3, attempts } when ARGV[5] does not match
+  allowed; { -2 } when there is no such payment; { -3, attempts } when ARGV[5] does not match;
+  { -4, stamps } when ARGV[6] does not match
 ]]
 local rcall = redis.call
 
@@ -29,9 +35,14 @@ local allowed = {
 local from = rcall('HGET', KEYS[1], 'status')
 if not from then return { -2 } end
 if not (allowed[from] and allowed[from][ARGV[1]]) then return { -1, from } end
-if ARGV[5] then
+if ARGV[5] and ARGV[5] ~= '*' then
   local attempts = rcall('HGET', KEYS[1], 'attempts') or ''
   if attempts ~= ARGV[5] then return { -3, attempts } end
+end
+if ARGV[6] then
+  local s = rcall('HMGET', KEYS[1], 'createdAt', 'lastAttemptAt', 'updatedAt')
+  local stamps = (s[1] or '') .. ',' .. (s[2] or '') .. ',' .. (s[3] or '')
+  if stamps ~= ARGV[6] then return { -4, stamps } end
 end
 
 local t = rcall('TIME')
