@@ -148,6 +148,31 @@ describe('the abandoned-payment sweeper and its index', () => {
     await unsettled.remove(id);
   });
 
+  test('given 100 old entries whose recovery always fails, then a newer abandoned payment is still recovered: the failing ones are looked at again later, not first every round', async () => {
+    const failing = new Set<string>();
+    for (let batch = 0; batch < 5; batch++) for (const id of await Promise.all(Array.from({ length: 20 }, abandonedBeforeCharge))) failing.add(id);
+    await sleep(5);
+    const newer = await abandonedBeforeCharge();
+    await afterLease();
+
+    const recover = instance.gateway.flow.recoverAbandoned.bind(instance.gateway.flow);
+    jest.spyOn(instance.gateway.flow, 'recoverAbandoned').mockImplementation(async (id, seen) => {
+      if (failing.has(id)) throw new Error('Connection is closed.');
+      return recover(id, seen);
+    });
+    // Round one takes the 100 oldest: all fail.
+    expect(await sweep()).toEqual({ swept: true, recovered: 0, failed: 100 });
+    // Round two: they wait their backoff, the newer one is reached.
+    expect(await sweep()).toEqual({ swept: true, recovered: 1, failed: 0 });
+    jest.restoreAllMocks();
+    expect(await statusOf(newer)).toBe('FAILED');
+    // The failing ones are still on the index, still RECEIVED, due again after the backoff.
+    const scores = await Promise.all([...failing].map(indexed));
+    expect(scores.every((s) => s !== undefined)).toBe(true);
+    expect((await Promise.all([...failing].map(statusOf))).every((s) => s === 'RECEIVED')).toBe(true);
+    for (const id of failing) await unsettled.remove(id);
+  });
+
   test('given an instance whose clock is an hour behind, when it puts a payment on the index, then the sweeper does not take it for abandoned within the lease (Redis time)', async () => {
     const id = randomUUID();
     const realNow = Date.now.bind(Date);

@@ -2,12 +2,18 @@ import { Logger } from '@nestjs/common';
 import type { QueueLock } from '../jobs/queue-lock';
 import type { PaymentFlow } from './payment-flow';
 import { PaymentAttemptsChangedError, PaymentChangedError, PaymentTransitionError, type PaymentStore } from './payment-store';
-import type { UnsettledPayments } from './unsettled-payments';
+import type { UnsettledEntry, UnsettledPayments } from './unsettled-payments';
 
 /** How often each instance tries to sweep (one of them does, holding the lock). */
 export const SWEEP_INTERVAL_MS = 5_000;
 /** Payments one round looks at, at most. */
 export const SWEEP_PAGE = 100;
+/**
+ * A payment whose recovery failed is looked at again after this long, not first every round: the
+ * oldest SWEEP_PAGE entries are all a round takes, so a hundred that always fail would otherwise
+ * keep every newer one from being swept.
+ */
+export const SWEEP_RETRY_MS = 30_000;
 
 export interface SweeperDeps {
   flow: Pick<PaymentFlow, 'recoverAbandoned'>;
@@ -41,8 +47,9 @@ const changedMeanwhile = (error: unknown): boolean => error instanceof PaymentCh
  * recovers it by the rules of PaymentFlow.recover (recoverAbandoned) on what it read: a move
  * happens only if the record is still the one read, and the entry goes only if it is still the one
  * read, so a client's retry that takes the payment up meanwhile keeps it. A payment stays on the
- * index until its recovery succeeds, so a failure (Redis, a reconcile job that cannot be queued)
- * is tried again next round.
+ * index until its recovery succeeds; a failure (Redis, a reconcile job that cannot be queued)
+ * moves its entry back so that it is tried again SWEEP_RETRY_MS later, and the entries behind it
+ * are reached meanwhile.
  */
 export class AbandonedPaymentSweeper {
   private readonly log = new Logger('Sweeper');
@@ -99,10 +106,21 @@ export class AbandonedPaymentSweeper {
           continue;
         }
         result.failed++;
-        this.log.warn(`payment ${paymentId}: could not recover it yet (${error instanceof Error ? error.message : String(error)}); next round`);
+        this.log.warn(`payment ${paymentId}: could not recover it yet (${error instanceof Error ? error.message : String(error)}); again in ${SWEEP_RETRY_MS / 1000} s`);
+        await this.postpone(entry, now);
       }
     }
     return result;
+  }
+
+  /**
+   * Due again (older than the lease) SWEEP_RETRY_MS from now: its score moves to now - lease +
+   * SWEEP_RETRY_MS, never back, and only if the entry is still the one read. Best effort: an entry
+   * not moved is looked at next round.
+   */
+  private async postpone(entry: UnsettledEntry, now: number): Promise<void> {
+    const dueAgain = Math.max(entry.addedAt, now - this.d.leaseMs + SWEEP_RETRY_MS);
+    await this.d.unsettled.postpone(entry, dueAgain).catch(() => undefined);
   }
 
   private recovered(): void {

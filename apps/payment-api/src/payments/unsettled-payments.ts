@@ -48,6 +48,7 @@ export class UnsettledPayments {
   private readonly keys: readonly string[];
   private readonly addScript: ScriptCall;
   private readonly removeScript: ScriptCall;
+  private readonly postponeScript: ScriptCall;
 
   constructor(
     private readonly redis: Redis,
@@ -56,6 +57,7 @@ export class UnsettledPayments {
     this.keys = Array.from({ length: UNSETTLED_SHARDS }, (_, shard) => unsettledShardKey(prefix, shard));
     this.addScript = defineScript(redis, { file: 'add-unsettled-payment-1.lua', dir: LUA });
     this.removeScript = defineScript(redis, { file: 'remove-unsettled-payment-1.lua', dir: LUA });
+    this.postponeScript = defineScript(redis, { file: 'postpone-unsettled-payment-1.lua', dir: LUA });
   }
 
   /** Puts the payment on the index, or moves its entry to now (Redis time). */
@@ -74,6 +76,14 @@ export class UnsettledPayments {
    */
   async removeIfUnchanged(entry: UnsettledEntry): Promise<boolean> {
     return (await this.removeScript([this.keyOf(entry.paymentId)], [entry.paymentId, entry.addedAt])) === 1;
+  }
+
+  /**
+   * Moves the entry to score `toMs` (Redis time), only if it is still the one read: the sweeper
+   * looks at it again later, and entries behind it get their turn. Whether it moved.
+   */
+  async postpone(entry: UnsettledEntry, toMs: number): Promise<boolean> {
+    return (await this.postponeScript([this.keyOf(entry.paymentId)], [entry.paymentId, entry.addedAt, toMs])) === 1;
   }
 
   /**
