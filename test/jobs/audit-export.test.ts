@@ -3,7 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Job } from 'bullmq';
+import { AuditExportCheckpoint } from '../../apps/payment-api/src/jobs/audit-export-checkpoint';
+import { AuditExportFile } from '../../apps/payment-api/src/jobs/audit-export-file';
+import { auditExportProcessor } from '../../apps/payment-api/src/jobs/audit-export-processor';
 import type { AuditExportJobData } from '../../apps/payment-api/src/jobs/job-data';
+import { PaymentStore } from '../../apps/payment-api/src/payments/payment-store';
 import { waitFor } from '../support/wait-for';
 import { auditLines, createWorld, openQueue, startInstance, type JobsInstance, type World } from './support/jobs-harness';
 
@@ -135,6 +140,84 @@ describe('audit export jobs', () => {
     }
     const tail = await lastLine();
     expect(JSON.parse(tail)).toMatchObject({ paymentId: id, auditId: auditIds[0], status: 'RECEIVED' });
+  });
+
+  describe('two export passes at once (a worker stalled past its job lock, and the rerun)', () => {
+    /** A payment with two audit entries, straight in the store; the passes run the processor directly, no queue. */
+    async function exportSetup(): Promise<{ store: PaymentStore; checkpoint: AuditExportCheckpoint; file: AuditExportFile }> {
+      return { store: new PaymentStore(world.redis, world.keyPrefix), checkpoint: new AuditExportCheckpoint(world.redis, world.keyPrefix, world.auditFile), file: new AuditExportFile(world.auditFile) };
+    }
+
+    async function recorded(store: PaymentStore): Promise<{ id: string; auditIds: string[] }> {
+      const id = randomUUID();
+      const received = await store.create(id, { id, amount: '500', currency: 'EUR', customerId: 'c-1', items: '[]', notify: '{}' });
+      const authorized = await store.transition(id, 'AUTHORIZED', { provider: 'provider-a' }, 'charged by provider-a');
+      return { id, auditIds: [received.auditId, authorized.auditId] };
+    }
+
+    const jobFor = (paymentId: string, auditId: string): Job<AuditExportJobData> => ({ data: { paymentId, auditId } }) as Job<AuditExportJobData>;
+
+    /** The store as one pass sees it, with `method` held until `gate` lets it go on. */
+    function held<K extends 'auditEntriesAfter' | 'markAuditExported'>(store: PaymentStore, method: K, gate: (...args: Parameters<PaymentStore[K]>) => Promise<void>): PaymentStore {
+      const original = store[method].bind(store) as (...args: Parameters<PaymentStore[K]>) => ReturnType<PaymentStore[K]>;
+      return Object.assign(Object.create(store) as PaymentStore, {
+        [method]: async (...args: Parameters<PaymentStore[K]>) => {
+          const result = await original(...args);
+          await gate(...args);
+          return result;
+        },
+      });
+    }
+
+    test('given two passes of the same job that both found the entries not exported yet, then only one appends them and the other sees it lost', async () => {
+      const { store, checkpoint, file } = await exportSetup();
+      const { id, auditIds } = await recorded(store);
+      // Both passes have read the checkpoint, the file and the payment's mark before either appends.
+      let arrived = 0;
+      let release!: () => void;
+      const bothChecked = new Promise<void>((resolve) => (release = resolve));
+      const gate = async (): Promise<void> => {
+        if (++arrived === 2) release();
+        await bothChecked;
+      };
+      const passes = [0, 1].map(() => auditExportProcessor(held(store, 'auditEntriesAfter', gate), file, checkpoint)(jobFor(id, auditIds[1])));
+      const outcomes = await Promise.allSettled(passes);
+
+      expect((await auditLines(world.auditFile)).map((l) => l.auditId)).toEqual(auditIds);
+      expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual(['exported']);
+      const lost = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(lost?.reason).toMatchObject({ code: 'AUDIT_EXPORT_OVERTAKEN' });
+      expect(await checkpoint.offset()).toBe((await readFile(world.auditFile)).length);
+    });
+
+    test('given a pass held between its append and its checkpoint while another pass exports past it, then the checkpoint never moves back', async () => {
+      const { store, checkpoint, file } = await exportSetup();
+      const first = await recorded(store);
+      const second = await recorded(store);
+      let release!: () => void;
+      const resumed = new Promise<void>((resolve) => (release = resolve));
+      let appended!: () => void;
+      const firstAppended = new Promise<void>((resolve) => (appended = resolve));
+      // The first pass stalls right after it has appended (its mark is the next step).
+      const stalled = auditExportProcessor(
+        held(store, 'markAuditExported', async () => {
+          appended();
+          await resumed;
+        }),
+        file,
+        checkpoint,
+      )(jobFor(first.id, first.auditIds[0]));
+      await firstAppended;
+      // The rerun (another job) finds its line past the checkpoint, and appends its own.
+      expect(await auditExportProcessor(store, file, checkpoint)(jobFor(second.id, second.auditIds[0]))).toBe('exported');
+      const size = (await readFile(world.auditFile)).length;
+      expect(await checkpoint.offset()).toBe(size);
+      release();
+      await stalled;
+
+      expect(await checkpoint.offset()).toBe(size);
+      expect((await auditLines(world.auditFile)).map((l) => l.auditId)).toEqual([first.auditIds[0], second.auditIds[0]]);
+    });
   });
 
   /** The file's last line, read from its end. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditExportFile, type ExportedEntry } from './audit-export-file';
@@ -25,7 +25,7 @@ describe('AuditExportFile.readFrom', () => {
     expect(seen[0]).toEqual({ paymentId: 'p-0', auditId: '1700000000000-0' });
     expect(seen.at(-1)).toEqual({ paymentId: 'p-15999', auditId: '1700000015999-0' });
     const complete = Buffer.byteLength(head + garbage + rest);
-    expect(tail).toEqual({ offset: complete, endsWithNewline: false });
+    expect(tail).toEqual({ offset: complete, endsWithNewline: false, size: Buffer.byteLength(head + garbage + rest + torn) });
 
     // From the checkpoint on: only what follows it.
     const later: ExportedEntry[] = [];
@@ -34,12 +34,23 @@ describe('AuditExportFile.readFrom', () => {
     expect(again.offset).toBe(complete);
   });
 
+  it('appends only while the file is as long as it was read: an export overtaken by another appends nothing', async () => {
+    const path = join(dir, 'audit.jsonl');
+    await writeFile(path, line(1));
+    const file = new AuditExportFile(path);
+    const read = await file.session((f) => f.readFrom(0, async () => undefined));
+    expect(await file.session((f) => f.appendIfUnchanged(line(2), read.size))).toBe(Buffer.byteLength(line(1) + line(2)));
+    // Another export appended since `read`: this one is refused.
+    expect(await file.session((f) => f.appendIfUnchanged(line(3), read.size))).toBeUndefined();
+    expect(await readFile(path, 'utf8')).toBe(line(1) + line(2));
+  });
+
   it('starts over from 0 when the file is shorter than the offset (truncated or replaced)', async () => {
     const path = join(dir, 'audit.jsonl');
     await writeFile(path, line(1));
     const seen: ExportedEntry[] = [];
     const tail = await new AuditExportFile(path).session((f) => f.readFrom(10_000, async (entries) => void seen.push(...entries)));
     expect(seen).toEqual([{ paymentId: 'p-1', auditId: '1700000000001-0' }]);
-    expect(tail).toEqual({ offset: Buffer.byteLength(line(1)), endsWithNewline: true });
+    expect(tail).toEqual({ offset: Buffer.byteLength(line(1)), endsWithNewline: true, size: Buffer.byteLength(line(1)) });
   });
 });

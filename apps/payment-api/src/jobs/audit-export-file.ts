@@ -1,3 +1,4 @@
+import { fstatSync, writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -24,6 +25,8 @@ export interface FileTail {
   offset: number;
   /** The file ends with a newline (false after a torn write by a crashed writer). */
   endsWithNewline: boolean;
+  /** The file's size when it was read: an append expects it still (appendIfUnchanged). */
+  size: number;
 }
 
 /** Bytes read at a time. */
@@ -106,12 +109,22 @@ export class OpenExportFile {
       position += bytesRead;
     }
     if (batch.length > 0) await onEntries(batch);
-    return { offset: lineStart, endsWithNewline: lineStart === size };
+    return { offset: lineStart, endsWithNewline: lineStart === size, size };
   }
 
-  /** Appends `text` and fsyncs it; the file's size after. */
-  async append(text: string): Promise<number> {
-    await this.handle.appendFile(text, 'utf8');
+  /**
+   * Appends `text` and fsyncs it, only if the file is still `expectedSize` long (as read): the
+   * file's size after, or undefined when it grew meanwhile (another export appended: this one
+   * lost, and appends nothing). The look and the write are one synchronous step, with no await
+   * between them, so no other export of this process runs in between; another process can still
+   * append in the microseconds between the two system calls (the export is at least once, see
+   * the jobs README).
+   */
+  async appendIfUnchanged(text: string, expectedSize: number): Promise<number | undefined> {
+    const bytes = Buffer.from(text, 'utf8');
+    const fd = this.handle.fd;
+    if (fstatSync(fd).size !== expectedSize) return undefined;
+    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
     await this.handle.sync();
     return (await this.handle.stat()).size;
   }

@@ -1,0 +1,17 @@
+/**
+ * Another export changed the file or its checkpoint after this one read them: two runs overlap (a
+ * worker stalled past its job lock, and the job run again elsewhere). This one appends nothing and
+ * fails; a retry starts again from what is in the file then (audit-export-processor.ts).
+ */
+export class AuditExportOvertakenError extends Error {
+  readonly code = 'AUDIT_EXPORT_OVERTAKEN';
+
+  constructor(
+    readonly paymentId: string,
+    readonly auditId: string,
+    readonly what: string,
+  ) {
+    super(`the export of payment ${paymentId}'s entry ${auditId} was overtaken: ${what}; nothing appended`);
+    this.name = 'AuditExportOvertakenError';
+  }
+}
