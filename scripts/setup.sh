@@ -16,6 +16,8 @@ fail() {
 }
 # shellcheck source=scripts/lib/apt-packages.sh
 . scripts/lib/apt-packages.sh
+# shellcheck source=scripts/lib/local-redis.sh
+. scripts/lib/local-redis.sh
 
 node_ok() {
   command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a===20&&b>=11||a>=22?0:1)'
@@ -52,21 +54,6 @@ else
   printf '%s\n' "$lock_sum" >"$lock_stamp"
 fi
 
-redis_answer() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1 || true; }
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if [ "$(redis_answer)" != "PONG" ]; then
-  if port_in_use "$REDIS_PORT"; then
-    fail "port $REDIS_PORT is taken by a program that is not a Redis answering PING ($(redis_answer | head -n 1)): stop it, or run with REDIS_PORT=<another port> and REDIS_URL=redis://127.0.0.1:<that port>"
-  fi
-  log "starting redis-server on 127.0.0.1:$REDIS_PORT (no persistence: the tests' scratch Redis)"
-  redis_log="${TMPDIR:-/tmp}/breakwater-redis-$REDIS_PORT.log"
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --logfile "$redis_log" >&2 ||
-    fail "redis-server would not start: see $redis_log"
-  for _ in $(seq 1 100); do
-    [ "$(redis_answer)" = "PONG" ] && break
-    sleep 0.1
-  done
-  [ "$(redis_answer)" = "PONG" ] || fail "redis-server did not answer on 127.0.0.1:$REDIS_PORT within 10 s; its log: $redis_log ($(tail -n 2 "$redis_log" 2>/dev/null | tr '\n' ' '))"
-fi
+ensure_local_redis "$REDIS_PORT" || fail "setup stopped: no Redis on 127.0.0.1:$REDIS_PORT"
 
 log "ready: Redis at redis://127.0.0.1:$REDIS_PORT, nginx, shellcheck and the npm dependencies are installed"
