@@ -111,7 +111,9 @@ describe('degraded dependencies in a fleet of two instances', () => {
   it(
     'keeps payments fast while notify-email is down, dead-letters the emails, and a replay delivers each exactly once',
     stack.scenario(async () => {
-      const notified = (): ReturnType<typeof paymentBody> => paymentBody({ notify: { email: 'buyer@example.com' } });
+      // One address per payment: twelve emails to one address would meet the per-destination rate limit.
+      let buyers = 0;
+      const notified = (): ReturnType<typeof paymentBody> => paymentBody({ notify: { email: `buyer-${++buyers}@example.com` } });
       const baseline: number[] = [];
       const before: string[] = [];
       for (let i = 0; i < NOTIFIED_PAYMENTS; i++) {

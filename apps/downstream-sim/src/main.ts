@@ -7,13 +7,18 @@ import { startSimulator, type RunningSimulator } from './simulator';
 async function main(): Promise<void> {
   // Handlers go in before the READY line: a launcher may signal the moment it reads the line,
   // before this process runs another statement, and an unhandled SIGTERM would not exit 0.
+  // `on`, not `once`, and a stop that runs once: a SIGTERM to the group reaches this process
+  // twice (directly, and forwarded by npm), and a second signal with no handler would kill it.
   let simulator: RunningSimulator | undefined;
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
     const closed = simulator === undefined ? Promise.resolve() : simulator.close();
     closed.finally(() => process.exit(0)).catch(() => undefined);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   simulator = await startOnFreePortIfDefaultTaken(readListenOptions(process.argv.slice(2), process.env));
   process.stdout.write(`SIM READY ${JSON.stringify({ url: simulator.url })}\n`);
 }
