@@ -9,10 +9,9 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import Redis from 'ioredis';
 import ts from 'typescript';
 import { collectExamples, exampleLabel, parseMarkdown, type MarkdownExample } from './support/markdown-examples';
-import { redisUrl, uniquePrefix } from './support/redis-server';
+import { deleteKeysByPrefix, redisUrl, uniquePrefix } from './support/redis-server';
 
 const ROOT = resolve(__dirname, '..');
 // Generous for a busy 2-core machine; an example that is still running after this has left a handle open.
@@ -97,21 +96,6 @@ function describeFailure(e: MarkdownExample, r: RunResult, limitMs = RUN_LIMIT_M
   return `${exampleLabel(e)} (${e.heading}) ${why}\n--- its output ---\n${tail}`;
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 // Broken on purpose, each in one of the ways the README's examples once were: the checker must catch them.
 const BROKEN_MD = [
   '# Broken examples',
@@ -181,7 +165,7 @@ describe('every TypeScript and JavaScript block in the Markdown', () => {
 
   afterAll(async () => {
     await rm(WORK_DIR, { recursive: true, force: true });
-    await deleteKeys(PREFIX).catch(() => undefined);
+    await deleteKeysByPrefix(redisUrl(), PREFIX).catch(() => undefined);
   });
 
   it('would catch a top-level await, a connection left open and a failing example, naming the Markdown line', async () => {

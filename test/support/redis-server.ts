@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 
 const HOST = '127.0.0.1';
 const DEFAULT_START_TIMEOUT_MS = 5_000;
@@ -67,6 +68,22 @@ export function findFreePort(): Promise<number> {
       server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not read a free port'))));
     });
   });
+}
+
+/** Deletes every key under `prefix` (SCAN, not KEYS: the shared Redis may hold many). */
+export async function deleteKeysByPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** One raw-socket `PING`; true when the server answers `+PONG`. Never throws. */

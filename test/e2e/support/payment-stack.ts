@@ -16,10 +16,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import Redis from 'ioredis';
 import { startSimulator, type RunningSimulator } from '../../../apps/downstream-sim/src/simulator';
 import type { DownstreamName } from '../../../apps/payment-api/src/config/downstream-config';
-import { redisUrl, startRedisServer, uniquePrefix, type RedisServerHandle } from '../../support/redis-server';
+import { deleteKeysByPrefix, redisUrl, startRedisServer, uniquePrefix, type RedisServerHandle } from '../../support/redis-server';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const API_MAIN = join(ROOT, 'apps', 'payment-api', 'src', 'main.ts');
@@ -256,7 +255,7 @@ export class PaymentStack {
     await Promise.all(this.instances.map((i) => attempt(() => i.stop())));
     await attempt(async () => this.simulator?.close());
     await attempt(async () => this.redisServer?.cleanup());
-    if (this.redisServer === undefined) await attempt(() => deleteKeys(redisUrl(), this.keyPrefix));
+    if (this.redisServer === undefined) await attempt(() => deleteKeysByPrefix(redisUrl(), this.keyPrefix));
     await attempt(async () => (this.dir === '' ? undefined : rm(this.dir, { recursive: true, force: true })));
     if (problems.length > 0) throw new Error(`stopping the payment stack "${this.options.label}": ${problems.map(String).join('; ')}`);
   }
@@ -309,21 +308,6 @@ function mergeJson(base: JsonObject, over: JsonObject): JsonObject {
     out[key] = isJsonObject(current) && isJsonObject(value) ? mergeJson(current, value) : value;
   }
   return out;
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** A crashed or interrupted test run must not leave payment-api processes behind. */

@@ -14,7 +14,7 @@ import type { AuditExportLine } from '../../../apps/payment-api/src/jobs/audit-e
 import type { DeadLetterData, JobData } from '../../../apps/payment-api/src/jobs/job-data';
 import { bullPrefix, deadLetterName, type QueueName, type QueueOverrides } from '../../../apps/payment-api/src/jobs/queue-table';
 import { PaymentMetrics } from '../../../apps/payment-api/src/metrics/payment-metrics';
-import { redisUrl, uniquePrefix } from '../../support/redis-server';
+import { deleteKeysByPrefix, redisUrl, uniquePrefix } from '../../support/redis-server';
 
 export interface JobsInstance {
   config: AppConfig;
@@ -81,12 +81,7 @@ export async function createWorld(label: string): Promise<World> {
     auditFile: join(dir, 'nested', 'audit-export.jsonl'),
     redis,
     async cleanup() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysByPrefix(redisUrl(), keyPrefix);
       redis.disconnect();
       await sim.close();
       await rm(dir, { recursive: true, force: true });
