@@ -2,27 +2,13 @@
 // downstream answers 200 with a value out of range (a negative or absurd stock level, a fraud
 // score of -1e308, a 4 MB chargeId), then that answer is a failure of that downstream (counted by
 // its chain, the usual fallback taken), never data the gateway uses or stores (issue 13).
-import { MemoryCacheStore, NEVER_ABORTED, ReadThroughCache, type Policy } from '@breakwater/resilience';
+import { MemoryCacheStore, NEVER_ABORTED, ReadThroughCache } from '@breakwater/resilience';
 import { FraudCheck } from '../fraud/fraud-check';
 import type { RulesScorer } from '../fraud/rules-scorer';
 import { InventoryCheck } from '../inventory/inventory-check';
 import { ProviderCharge } from '../providers/provider-charge';
 import type { HttpAnswer, HttpClient } from './http-client';
-
-function countingChain(): Policy & { failures: number } {
-  const chain = {
-    failures: 0,
-    async execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-      try {
-        return await call(signal ?? NEVER_ABORTED);
-      } catch (error) {
-        chain.failures++;
-        throw error;
-      }
-    },
-  };
-  return chain;
-}
+import { countingChain } from '../../test-support/counting-chain';
 
 const answering = (json: unknown, status = 200): HttpClient => ({ send: async (): Promise<HttpAnswer> => ({ status, json, text: JSON.stringify(json) ?? '' }) }) as unknown as HttpClient;
 

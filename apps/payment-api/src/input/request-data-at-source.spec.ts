@@ -4,7 +4,7 @@
 // retry budget of that downstream ever counts it (issue 13: 25 payments with the sku "\ud800"
 // opened the inventory breaker fleet-wide).
 import { UnrecoverableError, type Job } from 'bullmq';
-import { MemoryCacheStore, NEVER_ABORTED, ReadThroughCache, type Policy } from '@breakwater/resilience';
+import { MemoryCacheStore, NEVER_ABORTED, ReadThroughCache } from '@breakwater/resilience';
 import type { ProviderName } from '../config/downstream-config';
 import type { DownstreamPolicies } from '../downstreams/downstream-policies';
 import type { HttpClient } from '../downstreams/http-client';
@@ -15,26 +15,9 @@ import type { NotificationJobData } from '../jobs/job-data';
 import { notificationProcessor } from '../jobs/notification-processor';
 import { ProviderCharge } from '../providers/provider-charge';
 import { InvalidRequestDataError } from './invalid-request-data.error';
+import { countingChain } from '../../test-support/counting-chain';
 
 const LONE = '\ud800';
-
-/** A chain that runs the call and counts what it saw: what a breaker, bulkhead or budget would count. */
-function countingChain(): Policy & { calls: number; failures: number } {
-  const chain = {
-    calls: 0,
-    failures: 0,
-    async execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-      chain.calls++;
-      try {
-        return await call(signal ?? NEVER_ABORTED);
-      } catch (error) {
-        chain.failures++;
-        throw error;
-      }
-    },
-  };
-  return chain;
-}
 
 const http = { send: async () => ({ status: 200, json: { available: 10, score: 0.1, status: 'CHARGED', chargeId: 'ch_1' }, text: '{}' }) } as unknown as HttpClient;
 
