@@ -42,4 +42,19 @@ describe('validatePaymentRequest: every string is well-formed, bounded and of it
   it('does not echo an unknown field name that is not printable text', () => {
     expect(fieldsOf({ ...valid, '\ud800': 1 })).toEqual(['(unknown field)']);
   });
+
+  // Found by payment-request.property.spec.ts: an unknown key in an item or in paymentMethod
+  // passed silently (a lone surrogate in its name or value included), and an unknown notify
+  // channel was echoed as it came, lone surrogates and 60,000 characters alike.
+  it('refuses an unknown field in an item and in paymentMethod, as at the top', () => {
+    expect(fieldsOf({ ...valid, items: [{ sku: 'sku-1', qty: 1, qtty: 2 }] })).toEqual(['items[0].qtty']);
+    expect(fieldsOf({ ...valid, items: [{ sku: 'sku-1', qty: 1, '\ud800': [] }] })).toEqual(['items[0].(unknown field)']);
+    expect(fieldsOf({ ...valid, paymentMethod: { type: 'card', token: 'tok_visa', cvv: '123' } })).toEqual(['paymentMethod.cvv']);
+  });
+
+  it('does not echo an unknown notification channel that is not short printable text', () => {
+    expect(fieldsOf({ ...valid, notify: { '\ud800': 'x' } })).toEqual(['notify.(unknown field)']);
+    expect(fieldsOf({ ...valid, notify: { ['f'.repeat(60_000)]: 'x' } })).toEqual(['notify.(unknown field)']);
+    expect(fieldsOf({ ...valid, notify: { fax: '123' } })).toEqual(['notify.fax']);
+  });
 });
