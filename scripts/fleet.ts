@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseFleetOptions, USAGE, UsageError, type FleetOptions } from './fleet/fleet-options';
 import { launchFleet } from './fleet/launch-fleet';
+import { restartPolicyFromEnv, type RestartPolicy } from './fleet/restart-policy';
 import { Supervisor } from './fleet/supervisor';
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -18,14 +19,14 @@ function log(message: string): void {
   process.stderr.write(`[fleet] ${message}\n`);
 }
 
-function readOptions(): FleetOptions {
+function readOptions(): { options: FleetOptions; restartPolicy: RestartPolicy } {
   try {
     const options = parseFleetOptions(process.argv.slice(2));
     if (options === undefined) {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
-    return options;
+    return { options, restartPolicy: restartPolicyFromEnv() };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`fleet: ${error.message}\n${USAGE}\n`);
@@ -34,7 +35,7 @@ function readOptions(): FleetOptions {
 }
 
 async function main(): Promise<void> {
-  const options = readOptions();
+  const { options, restartPolicy } = readOptions();
   const supervisor = new Supervisor();
   const keepDir = options.dir !== undefined;
   const dir = keepDir ? resolve(options.dir ?? '.') : await mkdtemp(join(tmpdir(), 'breakwater-fleet-'));
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   log(`working directory ${dir}${keepDir ? ' (kept)' : ' (removed on stop)'}`);
 
   try {
-    const ready = await launchFleet({ options, adminToken, dir, supervisor, log });
+    const ready = await launchFleet({ options, adminToken, dir, supervisor, log, restartPolicy });
     process.stdout.write(`FLEET READY ${JSON.stringify(ready)}\n`);
   } catch (error) {
     if (supervisor.isStopping) return; // a signal arrived during start-up: not a failure

@@ -4,123 +4,21 @@
 // nginx; a second fleet started beside it takes other ports; and SIGTERM, to the launcher alone
 // or to its whole process group, stops every process it started, frees every port, and exits 0.
 // Needs nginx and redis-server (scripts/setup.sh installs both); starts no shared services.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
-import { join } from 'node:path';
-import { findFreePort } from './support/redis-server';
-import type { FleetReady } from '../scripts/fleet/launch-fleet';
+import {
+  expectEverythingStopped,
+  FLEET_START_TIMEOUT_MS as START_TIMEOUT_MS,
+  killStartedFleets,
+  PAYMENT,
+  portsOf,
+  postPayment,
+  startFleet,
+  withTimeout,
+  type RunningFleet,
+} from './support/fleet-launcher-process';
 
-const ROOT = join(__dirname, '..');
-const READY_LINE = /^FLEET READY (\{.*\})$/m;
-const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
-const OUTPUT_LIMIT = 8_192;
 const LOCAL_URL = /^http:\/\/127\.0\.0\.1:(\d+)$/;
-const PAYMENT = {
-  amount: 1299,
-  currency: 'EUR',
-  customerId: 'c-1',
-  items: [{ sku: 'sku-1', qty: 1 }],
-  paymentMethod: { type: 'card', token: 'tok_visa' },
-  notify: { email: 'a@b.c' },
-};
-
-interface RunningFleet {
-  lbPort: number;
-  child: ChildProcess;
-  json: FleetReady;
-  stdout: () => string;
-  /** The npm process's exit code (null when killed by a signal). */
-  exited: Promise<number | null>;
-}
-
-const started: RunningFleet[] = [];
-
-/** Spawns the launcher in its own process group, as smoke.mjs does, and waits for FLEET READY. */
-async function startFleet(): Promise<RunningFleet> {
-  const lbPort = await findFreePort();
-  const child = spawn('npm', ['run', '-s', 'fleet', '--', '--instances', '2', '--port', String(lbPort)], {
-    cwd: ROOT,
-    detached: true,
-    env: { ...process.env, ADMIN_TOKEN: 'fleet-launcher-test' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const json = await new Promise<FleetReady>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no FLEET READY within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
-      const match = READY_LINE.exec(stdout);
-      if (match === null) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(match[1] ?? '') as FleetReady);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_LIMIT)));
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the launcher exited with ${code} before FLEET READY:\n${output}`));
-    });
-  });
-  const fleet = { lbPort, child, json, stdout: () => stdout, exited };
-  started.push(fleet);
-  return fleet;
-}
-
-function portOf(url: string): number {
-  return Number(new URL(url).port);
-}
-
-function portsOf(fleet: FleetReady): number[] {
-  return [fleet.lb, fleet.sim, fleet.redis, ...fleet.instances].map(portOf);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True when a TCP connection to 127.0.0.1:`port` is refused. */
-function isClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function expectEverythingStopped(fleet: RunningFleet): Promise<void> {
-  for (const [name, pid] of Object.entries(fleet.json.pids)) expect({ name, alive: isAlive(pid) }).toEqual({ name, alive: false });
-  for (const port of portsOf(fleet.json)) expect({ port, closed: await isClosed(port) }).toEqual({ port, closed: true });
-}
-
-function postPayment(lb: string): Promise<Response> {
-  return fetch(`${lb}/payments`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'Idempotency-Key': randomUUID() },
-    body: JSON.stringify(PAYMENT),
-  });
-}
 
 let first: RunningFleet;
 let second: RunningFleet;
@@ -129,16 +27,7 @@ beforeAll(async () => {
   first = await startFleet();
 }, START_TIMEOUT_MS + 5_000);
 
-afterAll(() => {
-  for (const fleet of started) {
-    if (fleet.child.exitCode !== null || fleet.child.pid === undefined) continue;
-    try {
-      process.kill(-fleet.child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+afterAll(killStartedFleets);
 
 it('prints one FLEET READY line with the load balancer, the instances, Redis and the simulator', () => {
   const { json } = first;

@@ -1,13 +1,18 @@
 // Starts a whole fleet in dependency order: Redis (unless one is given) and the simulator, then
-// the payment-api instances, then nginx in front of them. Each step waits for readiness.
+// the payment-api instances, then nginx in front of them. Each step waits for readiness. After
+// READY, Redis, the simulator and every instance are started again when they exit on their own
+// (restarter.ts); nginx is only reported (docs/fleet.md, "Restarts").
 import { join } from 'node:path';
 import type { FleetOptions } from './fleet-options';
 import { checkLoadBalancerPrerequisites, startLoadBalancer } from './parts/load-balancer';
-import type { PartContext } from './parts/part-context';
+import type { PartContext, RestartablePart } from './parts/part-context';
 import { startPaymentApi } from './parts/payment-api';
 import { startRedis } from './parts/redis';
 import { startSimulator } from './parts/simulator';
 import { PortAllocator } from './ports';
+import { keepRestarting } from './restarter';
+import type { RestartPolicy } from './restart-policy';
+import { RestartStatus } from './restart-status';
 import { describeExit, type ManagedProcess, type Supervisor } from './supervisor';
 
 /** The contract's JSON (architecture.md section 4), then what this launcher adds. */
@@ -27,6 +32,7 @@ export interface LaunchSettings {
   dir: string;
   supervisor: Supervisor;
   log: (message: string) => void;
+  restartPolicy: RestartPolicy;
 }
 
 export const AUDIT_EXPORT_FILE_NAME = 'audit-export.jsonl';
@@ -36,10 +42,16 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
   const nginx = await checkLoadBalancerPrerequisites(options.lbPort);
   const context: PartContext = { supervisor, ports: new PortAllocator(), dir, log };
   const started: ManagedProcess[] = [];
+  const restartable: RestartablePart<string>[] = [];
+  const keep = (part: RestartablePart<string>): string => {
+    started.push(part.process);
+    restartable.push(part);
+    return part.value;
+  };
 
   const [redis, sim] = await Promise.all([
-    options.redisUrl === undefined ? startRedis(context).then((part) => (started.push(part.process), part.value)) : Promise.resolve(options.redisUrl),
-    startSimulator(context).then((part) => (started.push(part.process), part.value)),
+    options.redisUrl === undefined ? startRedis(context).then(keep) : Promise.resolve(options.redisUrl),
+    startSimulator(context).then(keep),
   ]);
   log(`redis ${redis}, sim ${sim}; starting ${options.instances} payment-api instance(s)`);
 
@@ -55,19 +67,21 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
       }),
     ),
   );
-  started.push(...instanceParts.map((part) => part.process));
-  const instances = instanceParts.map((part) => part.value);
+  const instances = instanceParts.map(keep);
 
   const lbPart = await startLoadBalancer(context, nginx, options.lbPort, instances);
   started.push(lbPart.process);
 
-  // After READY a part that dies is reported, not fatal: chaos tests kill instances and Redis
-  // on purpose, and the rest of the fleet must go on.
-  for (const part of started) {
-    void part.exited.then((exit) => {
-      if (!supervisor.isStopping) log(`${part.name} (pid ${part.pid}) ${describeExit(exit)}; the rest of the fleet keeps running`);
-    });
-  }
+  // After READY a part that dies is not fatal: chaos tests kill instances and Redis on purpose.
+  // Each one the others depend on by address is started again there; nginx is only reported.
+  const status = RestartStatus.inDir(dir, log);
+  const restarter = { policy: settings.restartPolicy, log, status, stopSignal: supervisor.stopSignal };
+  // restarts.json exists before READY, with every restarted part at 0.
+  await Promise.all(restartable.map((part) => status.update(part.process.name, { restarts: 0, pid: part.process.pid ?? null, up: true })));
+  for (const part of restartable) void keepRestarting({ name: part.process.name, process: part.process, restart: part.restart }, restarter);
+  void lbPart.process.exited.then((exit) => {
+    if (!supervisor.isStopping) log(`lb (pid ${lbPart.process.pid}) ${describeExit(exit)}; not restarted (its worker may still hold the port), the rest of the fleet keeps running`);
+  });
 
   const pids: Record<string, number> = { fleet: process.pid };
   for (const part of started) if (part.pid !== undefined) pids[part.name] = part.pid;

@@ -133,6 +133,7 @@ export function describeExit(exit: ChildExit): string {
 export class Supervisor {
   private readonly children: ManagedProcess[] = [];
   private stopping = false;
+  private readonly stopController = new AbortController();
 
   constructor(private readonly echo: (line: string) => void = (line) => process.stderr.write(`${line}\n`)) {
     process.once('exit', () => {
@@ -142,6 +143,11 @@ export class Supervisor {
 
   get isStopping(): boolean {
     return this.stopping;
+  }
+
+  /** Aborted when stopAll() begins: waits that must not outlive the fleet (restart backoff) end on it. */
+  get stopSignal(): AbortSignal {
+    return this.stopController.signal;
   }
 
   /** Spawns a child; refused once stopAll() has begun, so a late start cannot outlive the fleet. */
@@ -162,6 +168,7 @@ export class Supervisor {
   /** Stops every child, highest stopOrder first; children of one order stop together. */
   async stopAll(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<void> {
     this.stopping = true;
+    this.stopController.abort();
     const orders = [...new Set(this.children.map((child) => child.spec.stopOrder))].sort((a, b) => b - a);
     for (const order of orders) {
       await Promise.all(this.children.filter((child) => child.spec.stopOrder === order).map((child) => child.stop(timeoutMs)));

@@ -23,6 +23,12 @@ export interface StartedPart<T> {
   value: T;
 }
 
+/** A part that can be started again after READY (restarter.ts). */
+export interface RestartablePart<T> extends StartedPart<T> {
+  /** Starts it again on the port it got (the one the other parts were told); rejects when it does not come up. */
+  restart: () => Promise<ManagedProcess>;
+}
+
 /** Spawns `spec` and runs `ready` on it; on failure the child is stopped before the error is thrown. */
 export async function startPart<T>(context: PartContext, spec: ChildSpec, ready: (part: ManagedProcess) => Promise<T>): Promise<StartedPart<T>> {
   const part = context.supervisor.start(spec);
@@ -36,15 +42,22 @@ export async function startPart<T>(context: PartContext, spec: ChildSpec, ready:
 
 /**
  * Starts a part on `preferred` (or a free port when it is taken); when the bind still fails with
- * "address in use" (another fleet took the port meanwhile), tries again on a free port.
+ * "address in use" (another fleet took the port meanwhile), tries again on a free port. The part's
+ * restart starts it on the port it got, never another: `restarting` is true then.
  */
-export async function withPortRetry<T>(context: PartContext, name: string, preferred: number, start: (port: number) => Promise<T>): Promise<T> {
+export async function withPortRetry<T>(
+  context: PartContext,
+  name: string,
+  preferred: number,
+  start: (port: number, restarting: boolean) => Promise<StartedPart<T>>,
+): Promise<RestartablePart<T>> {
   let wanted: number | undefined = preferred;
   for (let attempt = 1; ; attempt++) {
     const port = await context.ports.allocate(wanted);
     if (port !== preferred && attempt === 1) context.log(`${name}: port ${preferred} is taken, using ${port}`);
     try {
-      return await start(port);
+      const started = await start(port, false);
+      return { ...started, restart: async () => (await start(port, true)).process };
     } catch (error) {
       if (!(error instanceof PartStartError) || !error.addressInUse || attempt >= PORT_ATTEMPTS || context.supervisor.isStopping) throw error;
       context.log(`${name}: port ${port} was taken meanwhile, trying another one`);

@@ -1,10 +1,12 @@
 // One payment-api instance (apps/payment-api): ready once it printed `API READY {"url"}` and
-// GET /health/ready answers 200 (Redis reachable, a provider usable).
+// GET /health/ready answers 200 (Redis reachable, a provider usable). Started again after READY
+// (restarter.ts), it is up once it answers GET /health/live on its port: liveness never depends on
+// Redis, and a restart must not wait for a Redis that is down.
 import { join } from 'node:path';
 import { DEFAULT_FIRST_INSTANCE_PORT } from '../fleet-options';
 import { LOOPBACK } from '../ports';
 import { partError, waitForHttpOk, waitForLine } from '../readiness';
-import { REPO_ROOT, startPart, tsChildEnv, withPortRetry, type PartContext, type StartedPart } from './part-context';
+import { REPO_ROOT, startPart, tsChildEnv, withPortRetry, type PartContext, type RestartablePart } from './part-context';
 import { readyUrl } from './simulator';
 
 const API_MAIN = join(REPO_ROOT, 'apps', 'payment-api', 'src', 'main.ts');
@@ -28,9 +30,9 @@ export function instanceId(index: number): string {
   return `api-${index}`;
 }
 
-export function startPaymentApi(context: PartContext, settings: InstanceSettings): Promise<StartedPart<string>> {
+export function startPaymentApi(context: PartContext, settings: InstanceSettings): Promise<RestartablePart<string>> {
   const name = instanceId(settings.index);
-  return withPortRetry(context, name, DEFAULT_FIRST_INSTANCE_PORT + settings.index - 1, (port) =>
+  return withPortRetry(context, name, DEFAULT_FIRST_INSTANCE_PORT + settings.index - 1, (port, restarting) =>
     startPart(
       context,
       {
@@ -53,7 +55,8 @@ export function startPaymentApi(context: PartContext, settings: InstanceSettings
       async (part) => {
         const url = readyUrl(await waitForLine(part, READY_LINE, API_START_TIMEOUT_MS));
         if (url === undefined) throw partError(part, 'its API READY line has no url');
-        await waitForHttpOk(part, `${url}/health/ready`, API_START_TIMEOUT_MS);
+        if (restarting && url !== `http://${LOOPBACK}:${port}`) throw partError(part, `it listens on ${url}, not on port ${port} where nginx sends its requests`);
+        await waitForHttpOk(part, `${url}${restarting ? '/health/live' : '/health/ready'}`, API_START_TIMEOUT_MS);
         return url;
       },
     ),

@@ -1,17 +1,18 @@
 // A private redis-server for the fleet, configured as deploy/redis/redis.conf (architecture.md
 // section 3): AOF with appendfsync everysec, no RDB snapshots, noeviction (BullMQ needs it).
+// Started again after READY (restarter.ts), it reloads its AOF from the same directory.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_REDIS_PORT } from '../fleet-options';
 import { LOOPBACK } from '../ports';
 import { pollUntil, redisPid } from '../readiness';
-import { startPart, withPortRetry, type PartContext, type StartedPart } from './part-context';
+import { startPart, withPortRetry, type PartContext, type RestartablePart } from './part-context';
 
 const REDIS_START_TIMEOUT_MS = 15_000;
 /** Stops after the instances (they flush and close their queues first). */
 export const REDIS_STOP_ORDER = 0;
 
-export async function startRedis(context: PartContext): Promise<StartedPart<string>> {
+export async function startRedis(context: PartContext): Promise<RestartablePart<string>> {
   const dataDir = join(context.dir, 'redis');
   await mkdir(dataDir, { recursive: true });
   const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { DEFAULT_SIM_PORT } from '../fleet-options';
 import { LOOPBACK } from '../ports';
 import { partError, waitForHttpOk, waitForLine } from '../readiness';
-import { REPO_ROOT, startPart, tsChildEnv, withPortRetry, type PartContext, type StartedPart } from './part-context';
+import { REPO_ROOT, startPart, tsChildEnv, withPortRetry, type PartContext, type RestartablePart } from './part-context';
 
 const SIM_MAIN = join(REPO_ROOT, 'apps', 'downstream-sim', 'src', 'main.ts');
 const SIM_START_TIMEOUT_MS = 60_000;
 const READY_LINE = /^SIM READY (\{.*\})\s*$/;
 export const SIM_STOP_ORDER = 1;
 
-export function startSimulator(context: PartContext): Promise<StartedPart<string>> {
-  return withPortRetry(context, 'sim', DEFAULT_SIM_PORT, (port) =>
+export function startSimulator(context: PartContext): Promise<RestartablePart<string>> {
+  return withPortRetry(context, 'sim', DEFAULT_SIM_PORT, (port, restarting) =>
     startPart(
       context,
       {
@@ -26,6 +26,7 @@ export function startSimulator(context: PartContext): Promise<StartedPart<string
       async (part) => {
         const url = readyUrl(await waitForLine(part, READY_LINE, SIM_START_TIMEOUT_MS));
         if (url === undefined) throw partError(part, 'its SIM READY line has no url');
+        if (restarting && url !== `http://${LOOPBACK}:${port}`) throw partError(part, `it listens on ${url}, not on port ${port} where the instances call it`);
         await waitForHttpOk(part, `${url}/health`, SIM_START_TIMEOUT_MS);
         return url;
       },
