@@ -44,7 +44,7 @@ const changedMeanwhile = (error: unknown): boolean => error instanceof PaymentCh
  * since every step of a recovery is guarded or idempotent, so two sweepers, or a sweeper and a
  * client's own recovery, at once are harmless); the holder takes the unsettled payments older than
  * the lease (UnsettledPayments, Redis time), checks each one's last change against Redis time, and
- * recovers it by the rules of PaymentFlow.recover (recoverAbandoned) on what it read: a move
+ * recovers it by the rules of PaymentRecovery.recover (recoverAbandoned) on what it read: a move
  * happens only if the record is still the one read, and the entry goes only if it is still the one
  * read, so a client's retry that takes the payment up meanwhile keeps it. A payment stays on the
  * index until its recovery succeeds; a failure (Redis, a reconcile job that cannot be queued)

@@ -7,7 +7,7 @@ type Settled = typeof PaymentStatus.AUTHORIZED | typeof PaymentStatus.DECLINED |
 /**
  * What recovering a payment whose request died means, decided from its record alone
  * (docs/payment-gateway.md, "Recovery of a dead request"). A request with the payment's key
- * (PaymentFlow.recover) and the abandoned-payment sweeper carry it out, each in its own way.
+ * (PaymentRecovery.recover) and the abandoned-payment sweeper carry it out, each in its own way.
  */
 export type RecoveryAction =
   /** No record: the request died before recording it, and nothing was sent (the record comes first). */
