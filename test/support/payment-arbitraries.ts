@@ -3,15 +3,10 @@
 // hostile values, and mutations of a valid body. Shared by the property spec beside the
 // validator and the HTTP fuzz run (test/e2e/fuzz-payments.test.ts).
 import fc from 'fast-check';
+import type { PaymentBody } from '../e2e/support/http-clients';
 
-export interface ValidBody {
-  amount: number;
-  currency: string;
-  customerId: string;
-  items: { sku: string; qty: number }[];
-  paymentMethod: { type: 'card'; token: string };
-  notify?: { email?: string; sms?: string; push?: string };
-}
+/** A body the contract accepts: the shape the e2e tests send. */
+export type ValidBody = PaymentBody;
 
 /** Code points of printable text: ASCII, Latin-1 and Latin Extended (no soft hyphen), Greek, CJK, emoji (two UTF-16 units). */
 const printableCodePoint = fc.oneof(
