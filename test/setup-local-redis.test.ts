@@ -22,6 +22,7 @@ function ensureLocalRedis(port: number): Promise<{ status: number | null; stderr
 it('starts a Redis on a free port, and leaves one that answers alone', async () => {
   const port = await findFreePort();
   const redis = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined); // the SHUTDOWN below closes the connection under it
   try {
     const first = await ensureLocalRedis(port);
     expect(first.stderr).toContain(`starting redis-server on 127.0.0.1:${port}`);
@@ -38,7 +39,8 @@ it('starts a Redis on a free port, and leaves one that answers alone', async () 
 });
 
 it('says which port is taken and what to do when another program holds it', async () => {
-  const holder: Server = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+  // redis-cli may reset the connection: an 'error' with no listener would be an uncaught exception.
+  const holder: Server = createServer((socket) => socket.on('error', () => undefined).end('HTTP/1.1 400 Bad Request\r\n\r\n'));
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const port = (holder.address() as { port: number }).port;
   try {
