@@ -417,8 +417,11 @@ export class FleetBreaker implements Breaker {
     // of this one cannot trip the breaker: they wait for the tick (whose reply says when that
     // changes) instead of each flushing on its own, one script per failure.
     if (this.heldBackIn === this.view.version) return false;
-    const p = this.batcher.pending();
     const v = this.view;
+    // No failure or slow call in the fleet window or in what this instance holds: no rate can be
+    // met. The common case on the hot path (a healthy downstream), answered without allocating.
+    if (v.failures + v.slowCalls === 0 && v.consecutive === 0 && !this.batcher.holdsFailures) return false;
+    const p = this.batcher.pending();
     const totals = { calls: v.calls + p.calls, failures: v.failures + p.failures, slowCalls: v.slowCalls + p.slowCalls };
     return tripReason(totals, p.sawSuccess ? p.trailingFailures : v.consecutive + p.trailingFailures, this.atAnyVolume) !== undefined;
   }

@@ -99,4 +99,17 @@ describe('OutcomeBatcher', () => {
       [1, 1_900],
     ]);
   });
+
+  it('says whether it holds a failure or a slow call, in the open batch or a sealed one, until confirmed', () => {
+    const b = batcher();
+    b.add(Outcomes.SUCCEEDED, 0, 100);
+    expect(b.holdsFailures).toBe(false);
+    b.add(Outcomes.FAILED, 0, 200);
+    expect(b.holdsFailures).toBe(true);
+    const [sealed] = b.takeReady(300);
+    b.add(Outcomes.SUCCEEDED, 0, 400);
+    expect(b.holdsFailures).toBe(true);
+    b.confirm(sealed);
+    expect(b.holdsFailures).toBe(false);
+  });
 });

@@ -78,6 +78,13 @@ export class OutcomeBatcher {
     this.sealed = this.sealed.filter((b) => b !== batch);
   }
 
+  /** Whether any outcome not yet confirmed is a failure or a slow call; allocates nothing (the hot path asks). */
+  get holdsFailures(): boolean {
+    if (this.open !== undefined && this.open.failures + this.open.slowCalls > 0) return true;
+    for (const b of this.sealed) if (b.failures + b.slowCalls > 0) return true;
+    return false;
+  }
+
   /** Everything not yet confirmed, summed in order (the consecutive-failure run spans batches). */
   pending(): PendingOutcomes {
     const sum: PendingOutcomes = { calls: 0, failures: 0, slowCalls: 0, sawSuccess: false, trailingFailures: 0 };
