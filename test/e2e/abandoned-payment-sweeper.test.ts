@@ -46,6 +46,25 @@ describe('the abandoned-payment sweeper and its index', () => {
     return id;
   }
 
+  /**
+   * Makes a race happen in order: right after the sweeper's first read of payment `id` returns,
+   * `interleave` runs (a live request acting on it) before the sweeper goes on with what it read.
+   * Returns whether the race happened.
+   */
+  function afterTheSweeperReads(id: string, interleave: () => Promise<void>): () => boolean {
+    const read = store().get.bind(store());
+    let raced = false;
+    jest.spyOn(store(), 'get').mockImplementation(async (paymentId) => {
+      const seen = await read(paymentId);
+      if (paymentId === id && !raced) {
+        raced = true;
+        await interleave();
+      }
+      return seen;
+    });
+    return () => raced;
+  }
+
   /** Sweeps until a round recovers nothing more. */
   async function sweepAll(): Promise<number> {
     let recovered = 0;
@@ -97,22 +116,15 @@ describe('the abandoned-payment sweeper and its index', () => {
     // The race, step by step: the sweeper reads the record (none: nothing was sent, the entry is
     // past the lease); right then the client's retry takes the key over and processes the payment
     // anew under the same id, as process() does: back on the index, then recorded RECEIVED.
-    const read = store().get.bind(store());
-    let raced = false;
-    jest.spyOn(store(), 'get').mockImplementation(async (paymentId) => {
-      const seen = await read(paymentId);
-      if (paymentId === id && !raced) {
-        raced = true;
-        await sleep(5); // the retry's add gets a later score
-        await unsettled.add(id);
-        await store().create(id, { id, amount: '500', currency: 'EUR', customerId: 'c-retry', items: '[]', notify: '{}' });
-      }
-      return seen;
+    const raced = afterTheSweeperReads(id, async () => {
+      await sleep(5); // the retry's add gets a later score
+      await unsettled.add(id);
+      await store().create(id, { id, amount: '500', currency: 'EUR', customerId: 'c-retry', items: '[]', notify: '{}' });
     });
     await sweep();
     jest.restoreAllMocks();
 
-    expect(raced).toBe(true);
+    expect(raced()).toBe(true);
     // The sweeper acted on what it saw (no record: nothing to do), not on the retry's live payment.
     expect(await statusOf(id)).toBe('RECEIVED');
     // And it took the entry off only if it was still the one it read: the retry's entry stays.
@@ -129,20 +141,13 @@ describe('the abandoned-payment sweeper and its index', () => {
 
     // The sweeper reads the record (RECEIVED, provider-a asked a lease ago); right then the slow
     // request retries provider-a: its attempts stay "provider-a", its lastAttemptAt moves.
-    const read = store().get.bind(store());
-    let raced = false;
-    jest.spyOn(store(), 'get').mockImplementation(async (paymentId) => {
-      const seen = await read(paymentId);
-      if (paymentId === id && !raced) {
-        raced = true;
-        await store().recordAttempt(id, 'provider-a');
-      }
-      return seen;
+    const raced = afterTheSweeperReads(id, async () => {
+      await store().recordAttempt(id, 'provider-a');
     });
     await sweep();
     jest.restoreAllMocks();
 
-    expect(raced).toBe(true);
+    expect(raced()).toBe(true);
     expect(await statusOf(id)).toBe('RECEIVED');
     expect(await indexed(id)).toBeDefined();
     await unsettled.remove(id);
