@@ -8,8 +8,8 @@ FLEET_READY_FILE="$FLEET_STATE_DIR/ready.json"
 FLEET_ENV_FILE="$FLEET_STATE_DIR/env"
 FLEET_LOG_FILE="$FLEET_STATE_DIR/fleet.log"
 
-# True when something accepts TCP connections on 127.0.0.1:$1.
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=scripts/lib/ports.sh
+. scripts/lib/ports.sh
 
 # True when the launcher recorded in the pid file is alive and is our launcher (not a reused pid).
 fleet_running() {

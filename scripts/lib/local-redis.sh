@@ -3,13 +3,16 @@
 # without persistence when the port is free, and says what to do when another program holds it.
 # Sourced by scripts/setup.sh; expects a `log` function; tested by test/setup-local-redis.test.ts.
 
+# shellcheck source=scripts/lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
+
 local_redis_answer() { redis-cli -h 127.0.0.1 -p "$1" ping 2>&1 || true; }
 
 # ensure_local_redis PORT: 0 once a Redis answers PING there, 1 with a message otherwise.
 ensure_local_redis() {
   local port="$1" answer redis_log
   [ "$(local_redis_answer "$port")" = "PONG" ] && return 0
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  if port_in_use "$port"; then
     answer="$(local_redis_answer "$port")"
     log "port $port is taken by a program that is not a Redis answering PING (${answer%%$'\n'*}): stop it, or run with REDIS_PORT=<another port> and REDIS_URL=redis://127.0.0.1:<that port>"
     return 1
