@@ -255,9 +255,17 @@ describe('fleet breakers over one Redis', () => {
     await sleep(openBaseMs + 20);
 
     provider.calls = 0;
-    provider.behaviour = 'succeed';
-    const results = await Promise.allSettled(fleet.map((i) => i.breaker.execute(provider.call)));
+    // The probes wait at the gate until every instance has asked: on a busy machine a verdict
+    // could otherwise close the fleet before the last instance asks, and its call would then run
+    // as an ordinary call of the CLOSED breaker (correctly), making four calls, not three probes.
+    provider.behaviour = 'gate';
+    const pending = Promise.allSettled(fleet.map((i) => i.breaker.execute(provider.call)));
+    await waitFor(() => provider.calls >= 3, { description: 'the probes to reach the provider' });
+    await sleep(100);
     expect(provider.calls).toBe(3);
+    provider.behaviour = 'succeed';
+    provider.open('ok');
+    const results = await pending;
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
 
     await waitFor(() => everyState(fleet, BreakerState.CLOSED), { description: 'every instance CLOSED' });
