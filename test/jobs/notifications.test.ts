@@ -60,7 +60,13 @@ describe('notification jobs', () => {
     await waitFor(async () => (await deliveries(world.sim, 'notify-email')).length === ids.length, { timeoutMs: 10_000, description: 'six emails' });
     const queue = openQueue<NotificationJobData>(world, 'notify-email');
     try {
-      await waitFor(async () => (await queue.getCompletedCount()) === 3, { timeoutMs: 5_000, description: 'three completed jobs kept' });
+      // Delivered is not yet finished: wait until no job is still running, so that no completion
+      // (and its trimming) happens between the count and the read below.
+      const settled = async (): Promise<boolean> => {
+        const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed');
+        return c.waiting + c.active + c.delayed === 0 && c.completed === 3;
+      };
+      await waitFor(settled, { timeoutMs: 5_000, description: 'every job finished, three completed jobs kept' });
       const kept = await queue.getCompleted();
       expect(kept).toHaveLength(3);
       expect(kept[0].opts.removeOnComplete).toEqual({ count: 3, age: expect.any(Number) });
