@@ -59,7 +59,9 @@ function standInAptGet(installs: Record<string, string>): void {
   writeExecutable(
     'apt-get',
     `printf '%s\\n' "$*" >>"${bin}/apt-get.log"
-[ "$1" = update ] && exit 0
+# Another apt run holds the lock: only a caller that waits for it gets through.
+case "$*" in *DPkg::Lock::Timeout=*) ;; *) echo "E: Could not get lock /var/lib/dpkg/lock-frontend" >&2; exit 100 ;; esac
+[ "$3" = update ] && exit 0
 for arg in "$@"; do
   case "$arg" in
 ${cases}
@@ -99,7 +101,7 @@ it('installs the chosen package with its service kept from starting, then finds 
   expect(run.stderr).toContain('installing bw-test-light (a test)');
   expect(run.status).toBe(0);
   const calls = readFileSync(join(bin, 'apt-get.log'), 'utf8').trim().split('\n');
-  expect(calls).toEqual(['update -qq', 'install -y -qq --no-install-recommends bw-test-light']);
+  expect(calls).toEqual(['-o DPkg::Lock::Timeout=300 update -qq', '-o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends bw-test-light']);
   // The policy-rc.d made for the install is gone again.
   expect(existsSync(join(bin, 'policy-rc.d'))).toBe(false);
 });
@@ -126,7 +128,7 @@ it('says why and what to do when it cannot install', () => {
   expect(noCandidate.status).toBe(1);
   expect(noCandidate.stderr).toMatch(/apt has no candidate for any of \[bw-missing\]/);
 
-  writeExecutable('apt-get', '[ "$1" = update ] && { echo "Temporary failure resolving deb.debian.org" >&2; exit 100; }; exit 0');
+  writeExecutable('apt-get', '[ "$3" = update ] && { echo "Temporary failure resolving deb.debian.org" >&2; exit 100; }; exit 0');
   const offline = runWithLibrary('ensure_command bw-missing "a test" bw-missing');
   expect(offline.status).toBe(1);
   expect(offline.stderr).toMatch(/apt-get update failed: the package mirror could not be reached/);

@@ -43,11 +43,15 @@ as_root() {
   fi
 }
 
+# Another apt run (unattended-upgrades, a second setup in parallel) holds the dpkg lock for a
+# while: apt waits for it up to this long instead of failing at once.
+APT_LOCK_WAIT_S="${APT_LOCK_WAIT_S:-300}"
+
 APT_UPDATED=0
 apt_update_once() {
   [ "$APT_UPDATED" = 1 ] && return 0
   local output
-  if ! output="$(as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq 2>&1)"; then
+  if ! output="$(as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT_S" update -qq 2>&1)"; then
     log "apt-get update failed: the package mirror could not be reached, or apt is locked by another run"
     log "what apt said: $(printf '%s' "$output" | tail -n 3 | tr '\n' ' ')"
     log "fix: check the network and /etc/apt/sources.list, then run this again"
@@ -65,7 +69,7 @@ apt_install_without_starting_services() {
     # shellcheck disable=SC2016 # $1 is expanded by the inner sh, which runs as root
     as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >"$1" && chmod +x "$1"' sh "$policy" && made_policy=1
   fi
-  output="$(as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" 2>&1)" || rc=$?
+  output="$(as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT_S" install -y -qq --no-install-recommends "$@" 2>&1)" || rc=$?
   if [ "$made_policy" = 1 ]; then as_root rm -f "$policy"; fi
   if [ "$rc" != 0 ]; then
     log "apt-get install $* failed (exit $rc): $(printf '%s' "$output" | tail -n 3 | tr '\n' ' ')"
