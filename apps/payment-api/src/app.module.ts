@@ -1,5 +1,8 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { OperatorCredentials } from './auth/operator-credentials';
+import { OperatorReadsGuard } from './auth/operator-reads.guard';
 import { BreakersController } from './breakers/breakers.controller';
 import { AdminGuard } from './breakers/admin.guard';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
@@ -29,7 +32,9 @@ export class AppModule implements OnApplicationShutdown {
             return gateway;
           },
         },
+        OperatorCredentials,
         AdminGuard,
+        { provide: APP_GUARD, useClass: OperatorReadsGuard },
       ],
     };
   }

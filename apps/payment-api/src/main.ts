@@ -56,6 +56,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`payment-api failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  // The stable code first, for whoever reads the log or greps it (a launcher, a supervisor).
+  const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? `[${(error as { code: string }).code}] ` : '';
+  process.stderr.write(`payment-api failed to start: ${code}${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -40,6 +40,9 @@ export const STACK_STOP_TIMEOUT_MS = 30_000;
  * to cost well under the payment deadline.
  */
 export const TEST_ENV: Readonly<Record<string, string>> = Object.freeze({
+  // The scenarios read GET /breakers and /queues as an observer would; operator-auth.test.ts
+  // runs with the default (token) and tests the authentication itself.
+  OPERATOR_AUTH: 'off',
   JOB_LOCK_MS: '2000',
   DOWNSTREAM_PROVIDER_A_TIMEOUT_MS: '800',
   DOWNSTREAM_PROVIDER_B_TIMEOUT_MS: '800',

@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, NotFoundException, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OperatorCredentials } from '../auth/operator-credentials';
 
 /**
  * Admin endpoints need `Authorization: Bearer $ADMIN_TOKEN`. Without a configured token they do
@@ -9,17 +8,12 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  // @Inject by token: tsx (esbuild) emits no decorator metadata for Nest to read the type from.
+  constructor(@Inject(OperatorCredentials) private readonly credentials: OperatorCredentials) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const token = this.config.adminToken;
-    if (token === undefined) throw new NotFoundException();
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new UnauthorizedException({ error: 'UNAUTHORIZED', message: 'admin endpoints need Authorization: Bearer <ADMIN_TOKEN>' });
-    }
+    const http = context.switchToHttp();
+    this.credentials.check(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), 'admin');
     return true;
   }
 }

@@ -3,6 +3,7 @@ import { InvalidConfigError } from '@breakwater/resilience';
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/operator-log';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../downstreams/http-client';
 import { DEFAULT_NOTIFY_RATE_LIMIT, DEFAULT_NOTIFY_RATE_WINDOW_MS, type NotifyRateSettings } from '../jobs/notify-rate-limit';
+import { loadAuthSettings, type AuthSettings } from '../auth/auth-settings';
 import { loadDownstreamSettings, type DownstreamName, type DownstreamSettings } from './downstream-config';
 
 /** What to do with a payment when the inventory service is down and nothing is cached. */
@@ -14,8 +15,8 @@ export interface AppConfig {
   redisUrl: string;
   instanceId: string;
   simUrl: string;
-  /** Admin endpoints are off (404) without it. */
-  adminToken: string | undefined;
+  /** Tokens, OPERATOR_AUTH, trusted proxies and the failed-attempt limit (auth/auth-settings.ts). */
+  auth: AuthSettings;
   keyPrefix: string;
   inventoryFallback: InventoryFallback;
   /** The whole budget of one POST /payments. */
@@ -80,7 +81,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     simUrl: (env.SIM_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, ''),
-    adminToken: env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN,
+    auth: loadAuthSettings(env, problems, int),
     keyPrefix: env.KEY_PREFIX ?? '',
     inventoryFallback,
     paymentDeadlineMs,

@@ -1,0 +1,35 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BreakersController } from '../breakers/breakers.controller';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { QueuesController } from '../jobs/queues.controller';
+import { MetricsController } from '../metrics/metrics.controller';
+import { OperatorCredentials, type CredentialScope } from './operator-credentials';
+
+/**
+ * The operator reads, by handler rather than by path, so another route to the same handler
+ * (a trailing slash, a prefix) cannot skip the check. /health and /degradation stay public:
+ * load balancers and clients read them.
+ */
+const OPERATOR_READS = new Map<unknown, CredentialScope>([
+  [BreakersController.prototype.list, 'admin'],
+  [QueuesController.prototype.list, 'admin'],
+  [MetricsController.prototype.metrics, 'metrics'],
+]);
+
+/** Global guard: with OPERATOR_AUTH=token, GET /breakers and /queues need the admin token, GET /metrics the admin or the metrics token. */
+@Injectable()
+export class OperatorReadsGuard implements CanActivate {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OperatorCredentials) private readonly credentials: OperatorCredentials,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const scope = OPERATOR_READS.get(context.getHandler());
+    if (scope === undefined || this.config.auth.operatorAuth === 'off') return true;
+    const http = context.switchToHttp();
+    this.credentials.check(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), scope);
+    return true;
+  }
+}
