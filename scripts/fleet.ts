@@ -1,16 +1,17 @@
 // The fleet launcher (architecture.md section 4, docs/fleet.md):
-//   npm run fleet -- [--instances N] [--port P] [--redis-url URL] [--admin-token T] [--key-prefix P] [--dir D]
+//   npm run fleet -- [--instances N] [--port P] [--redis-url URL] [--key-prefix P] [--dir D]
 // Starts redis-server, the downstream simulator, N payment-api instances and nginx on 127.0.0.1,
 // prints one line `FLEET READY {json}` on stdout when all are healthy, and on SIGINT or SIGTERM
 // stops everything it started and exits 0. Its own messages and every child's output lines
-// (prefixed with the part's name) go to stderr.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+// (prefixed with the part's name) go to stderr. Secrets come from the environment and go to the
+// parts by environment or private files (scripts/fleet/secrets.ts), never to stdout or stderr.
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseFleetOptions, USAGE, UsageError, type FleetOptions } from './fleet/fleet-options';
 import { launchFleet } from './fleet/launch-fleet';
 import { restartPolicyFromEnv, type RestartPolicy } from './fleet/restart-policy';
+import { newSecret, PRIVATE_UMASK, writePrivateFile } from './fleet/secrets';
 import { Supervisor } from './fleet/supervisor';
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -36,10 +37,14 @@ function readOptions(): { options: FleetOptions; restartPolicy: RestartPolicy } 
 
 async function main(): Promise<void> {
   const { options, restartPolicy } = readOptions();
+  // Before anything is created: the fleet's files (nginx config, Redis config and AOF, tokens,
+  // logs) and those its children create are private.
+  process.umask(PRIVATE_UMASK);
   const supervisor = new Supervisor();
   const keepDir = options.dir !== undefined;
   const dir = keepDir ? resolve(options.dir ?? '.') : await mkdtemp(join(tmpdir(), 'breakwater-fleet-'));
-  await mkdir(dir, { recursive: true });
+  // A --dir that exists keeps its mode (it may be a shared directory); one made here is 0700.
+  if ((await mkdir(dir, { recursive: true })) !== undefined) await chmod(dir, 0o700);
 
   let stopping: Promise<void> | undefined;
   const stop = (exitCode: number): Promise<void> =>
@@ -54,12 +59,17 @@ async function main(): Promise<void> {
   // Installed before anything starts: a signal during start-up stops what has started.
   for (const signal of STOP_SIGNALS) process.on(signal, () => void stop(0));
 
-  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
-  if (options.adminToken === undefined) log(`ADMIN_TOKEN not set and no --admin-token: generated admin token ${adminToken}`);
   log(`working directory ${dir}${keepDir ? ' (kept)' : ' (removed on stop)'}`);
 
   try {
-    const ready = await launchFleet({ options, adminToken, dir, supervisor, log, restartPolicy });
+    const adminToken = options.adminToken ?? newSecret();
+    if (options.adminToken === undefined) {
+      const tokenFile = join(dir, 'admin-token');
+      await writePrivateFile(tokenFile, `${adminToken}\n`);
+      log(`ADMIN_TOKEN not set: generated one, in ${tokenFile} (mode 0600)`);
+    }
+    const metricsToken = process.env.METRICS_TOKEN === '' ? undefined : process.env.METRICS_TOKEN;
+    const ready = await launchFleet({ options, adminToken, metricsToken, dir, supervisor, log, restartPolicy });
     process.stdout.write(`FLEET READY ${JSON.stringify(ready)}\n`);
   } catch (error) {
     if (supervisor.isStopping) return; // a signal arrived during start-up: not a failure

@@ -4,10 +4,14 @@
 # background, waits until it is ready, and prints where to look. `npm stop` stops it.
 #   FLEET_PORT       the load balancer's port (default 8080)
 #   FLEET_INSTANCES  payment-api instances (default 3)
-#   ADMIN_TOKEN      the admin token (default: one generated once and kept in .fleet/admin-token)
+#   ADMIN_TOKEN      the admin token, at least 32 characters (default: one generated once and kept
+#                    in .fleet/admin-token, mode 0600)
+#   OPERATOR_AUTH    token (default): GET /breakers, /queues, /metrics need the admin token; off: public
 #   SKIP_SETUP=1     start without running scripts/setup.sh (it is already done)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Everything written here (the token, the READY JSON, the log, the shell file) is this user's only.
+umask 077
 
 # shellcheck source=scripts/lib/fleet-state.sh
 . scripts/lib/fleet-state.sh
@@ -25,6 +29,7 @@ else
 fi
 
 mkdir -p "$FLEET_STATE_DIR"
+chmod 700 "$FLEET_STATE_DIR"
 if fleet_running; then
   log "a fleet started by npm start is already running (pid $(cat "$FLEET_PID_FILE")); npm stop stops it"
   print_fleet_summary
@@ -39,12 +44,18 @@ fi
 
 token_file="$FLEET_STATE_DIR/admin-token"
 if [ -z "${ADMIN_TOKEN:-}" ]; then
-  if [ ! -s "$token_file" ]; then
-    (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("base64url"))' >"$token_file")
+  # A token kept by an older version may be shorter than the instances accept now.
+  if [ ! -s "$token_file" ] || [ "$(wc -c <"$token_file")" -lt 32 ]; then
+    node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("hex"))' >"$token_file"
   fi
+  chmod 600 "$token_file"
   ADMIN_TOKEN="$(cat "$token_file")"
+elif [ "${#ADMIN_TOKEN}" -lt 32 ]; then
+  fail "ADMIN_TOKEN must be at least 32 characters (it has ${#ADMIN_TOKEN}): generate one with: openssl rand -hex 32, or unset it to use $token_file"
 fi
+# Passed by environment, never as a flag: ps shows command lines to every local user.
 export ADMIN_TOKEN
+export OPERATOR_AUTH="${OPERATOR_AUTH:-token}"
 
 log "starting the fleet in the background (its output: $FLEET_LOG_FILE)"
 : >"$FLEET_LOG_FILE"

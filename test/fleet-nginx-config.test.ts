@@ -45,19 +45,30 @@ describe('the nginx config renderer', () => {
 
 describe('the launcher command line', () => {
   it('has the contract defaults', () => {
-    expect(parseFleetOptions([], {})).toEqual({ instances: DEFAULT_INSTANCES, lbPort: DEFAULT_LB_PORT, redisUrl: undefined, adminToken: undefined, keyPrefix: '', dir: undefined });
+    expect(parseFleetOptions([], {})).toEqual({ instances: DEFAULT_INSTANCES, lbPort: DEFAULT_LB_PORT, redisUrl: undefined, adminToken: undefined, operatorAuth: 'off', keyPrefix: '', dir: undefined });
   });
 
-  it('reads every flag, and the admin token from the environment', () => {
-    expect(parseFleetOptions(['--instances', '2', '--port', '9090', '--redis-url', 'redis://127.0.0.1:6379', '--key-prefix', 'k:'], { ADMIN_TOKEN: 'secret' })).toEqual({
+  const TOKEN = 't'.repeat(32);
+
+  it('reads every flag, and the admin token and operator auth from the environment', () => {
+    expect(parseFleetOptions(['--instances', '2', '--port', '9090', '--redis-url', 'redis://127.0.0.1:6379', '--key-prefix', 'k:'], { ADMIN_TOKEN: TOKEN, OPERATOR_AUTH: 'token' })).toEqual({
       instances: 2,
       lbPort: 9090,
       redisUrl: 'redis://127.0.0.1:6379',
-      adminToken: 'secret',
+      adminToken: TOKEN,
+      operatorAuth: 'token',
       keyPrefix: 'k:',
       dir: undefined,
     });
-    expect(parseFleetOptions(['--admin-token', 'flag'], { ADMIN_TOKEN: 'env' })?.adminToken).toBe('flag');
+  });
+
+  it('takes no secret on the command line and no admin token under 32 characters (issue 13)', () => {
+    expect(() => parseFleetOptions(['--admin-token', TOKEN], {})).toThrow(/--admin-token is gone: ps shows a command line/);
+    expect(() => parseFleetOptions(['--redis-url', 'redis://app:s3cret@127.0.0.1:6379'], {})).toThrow(/FLEET_REDIS_URL/);
+    expect(() => parseFleetOptions(['--redis-url', 'redis://app:s3cret@127.0.0.1:6379'], {})).not.toThrow(/s3cret/);
+    expect(parseFleetOptions([], { FLEET_REDIS_URL: 'redis://app:s3cret@127.0.0.1:6379' })?.redisUrl).toBe('redis://app:s3cret@127.0.0.1:6379');
+    expect(() => parseFleetOptions([], { ADMIN_TOKEN: 'x'.repeat(31) })).toThrow(/ADMIN_TOKEN must be at least 32 characters \(it has 31\)/);
+    expect(() => parseFleetOptions([], { OPERATOR_AUTH: 'sometimes' })).toThrow(/OPERATOR_AUTH/);
   });
 
   it('refuses bad values with a message naming the flag', () => {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RESTART_STATUS_FILE_NAME, type RestartStatusFile } from '../scripts/fleet/restart-status';
-import { expectEverythingStopped, FLEET_START_TIMEOUT_MS, isAlive, killStartedFleets, postPayment, startFleet, withTimeout, type RunningFleet } from './support/fleet-launcher-process';
+import { expectEverythingStopped, FLEET_START_TIMEOUT_MS, fleetRedisUrl, isAlive, killStartedFleets, postPayment, startFleet, withTimeout, type RunningFleet } from './support/fleet-launcher-process';
 import { sleep, waitFor } from './support/wait-for';
 
 const FIRST_DELAY_MS = 1_500;
@@ -128,7 +128,7 @@ it('starts Redis again on its port from its AOF, and payments succeed again', as
   const pid = await restartedPid('redis', 1);
   restartedPids.push(pid);
   expect(fleet.stderr()).toContain(`[fleet] redis (pid ${pidOf('redis')}) was killed by SIGKILL; restart 1 in ${FIRST_DELAY_MS} ms\n`);
-  const redis = new Redis(fleet.json.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(fleetRedisUrl(fleet.json), { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     expect(await redis.ping()).toBe('PONG');

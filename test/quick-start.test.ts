@@ -4,7 +4,7 @@
 // what to do, and stop leaves nothing listening. One instance, on free ports, with a state
 // directory of its own, so it runs beside a fleet a developer already started.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,11 +61,21 @@ it(
     expect(env).toContain(`export SIM='${ready.sim}'`);
     // The generated admin token is kept for the next start and handed to the shell file.
     const token = readFileSync(join(stateDir, 'admin-token'), 'utf8');
-    expect(token).toMatch(/^[\w-]{32}$/);
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
     expect(env).toContain(`export ADMIN_TOKEN='${token}'`);
+    // The shell file's FLEET_REDIS carries the fleet Redis's credentials; the READY line does not (issue 13).
+    expect(env).toContain(`export FLEET_REDIS='${readFileSync(ready.redisUrlFile, 'utf8').trim()}'`);
+    expect(ready.redis).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(started.stdout).not.toContain(token);
+    expect(started.stderr).not.toContain(token);
+    // The state directory and everything in it are private.
+    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
+    for (const name of readdirSync(stateDir)) expect({ name, mode: statSync(join(stateDir, name)).mode & 0o077 }).toEqual({ name, mode: 0 });
 
     expect((await fetch(`${ready.lb}/health/ready`)).status).toBe(200);
-    const metrics = await fetch(`${ready.lb}/metrics`);
+    // npm start puts the operator reads behind the admin token (OPERATOR_AUTH=token).
+    expect((await fetch(`${ready.lb}/metrics`)).status).toBe(401);
+    const metrics = await fetch(`${ready.lb}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(metrics.status).toBe(200);
 
     const again = run('start', { FLEET_PORT: String(lbPort) });
@@ -80,6 +90,14 @@ it(
   },
   START_TIMEOUT_MS * 2,
 );
+
+it('refuses an ADMIN_TOKEN under 32 characters and says what to do (issue 13)', () => {
+  const started = run('start', { ADMIN_TOKEN: 'too-short' });
+  expect(started.status).toBe(1);
+  expect(started.stderr).toContain('ADMIN_TOKEN must be at least 32 characters (it has 9)');
+  expect(started.stderr).toContain('openssl rand -hex 32');
+  expect(existsSync(join(stateDir, 'fleet.pid'))).toBe(false);
+});
 
 it('refuses a taken load-balancer port and says what to do', async () => {
   const holder: Server = createServer();

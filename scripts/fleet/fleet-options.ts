@@ -1,6 +1,9 @@
 // The launcher's command line: `npm run fleet -- [--instances N] [--port P] [--redis-url URL]
-// [--admin-token T] [--key-prefix P] [--dir D]`, with every default named here.
+// [--key-prefix P] [--dir D]`, and the settings it reads from its environment (secrets are never
+// flags: ps shows a command line to every local user), with every default named here.
 import { parseArgs } from 'node:util';
+import { MIN_SECRET_LENGTH } from '../../apps/payment-api/src/auth/auth-settings';
+import { hasCredentials } from './secrets';
 
 export const DEFAULT_INSTANCES = 3;
 export const MAX_INSTANCES = 32;
@@ -12,13 +15,19 @@ export const DEFAULT_SIM_PORT = 4000;
 /** Instance n (from 1) prefers port DEFAULT_FIRST_INSTANCE_PORT + n - 1. */
 export const DEFAULT_FIRST_INSTANCE_PORT = 3001;
 
+/** The launcher's instances: `off` unless OPERATOR_AUTH says otherwise (docs/fleet.md, "Operator endpoints"). */
+export type FleetOperatorAuth = 'token' | 'off';
+export const DEFAULT_FLEET_OPERATOR_AUTH: FleetOperatorAuth = 'off';
+
 export interface FleetOptions {
   instances: number;
   lbPort: number;
-  /** An existing Redis to use instead of starting one. */
+  /** An existing Redis to use instead of starting one: --redis-url, or $FLEET_REDIS_URL when it holds a password. */
   redisUrl: string | undefined;
-  /** From --admin-token or $ADMIN_TOKEN; undefined: the launcher generates one. */
+  /** From $ADMIN_TOKEN; undefined: the launcher generates one. */
   adminToken: string | undefined;
+  /** From $OPERATOR_AUTH: whether GET /breakers, /queues, /metrics need a token. */
+  operatorAuth: FleetOperatorAuth;
   keyPrefix: string;
   /** A working directory to use and keep; undefined: a temporary one removed on stop. */
   dir: string | undefined;
@@ -27,12 +36,18 @@ export interface FleetOptions {
 export const USAGE = `usage: npm run fleet -- [options]
   --instances N      payment-api instances (default ${DEFAULT_INSTANCES}, at most ${MAX_INSTANCES})
   --port P           load balancer port on 127.0.0.1 (default ${DEFAULT_LB_PORT}; never moved)
-  --redis-url URL    use this Redis instead of starting redis-server (default port ${DEFAULT_REDIS_PORT})
-  --admin-token T    ADMIN_TOKEN of every instance (default $ADMIN_TOKEN, else a generated one)
+  --redis-url URL    use this Redis instead of starting redis-server (default port ${DEFAULT_REDIS_PORT});
+                     a URL with a password goes in $FLEET_REDIS_URL instead (never on a command line)
   --key-prefix P     KEY_PREFIX of every instance (default empty)
   --dir D            working directory (Redis AOF, audit export, nginx); kept after stop
                      (default: a temporary directory removed on stop)
-  -h, --help         this text`;
+  -h, --help         this text
+environment:
+  ADMIN_TOKEN        every instance's admin token, at least ${MIN_SECRET_LENGTH} characters
+                     (default: generated, written to <dir>/admin-token, mode 0600)
+  METRICS_TOKEN      a token for GET /metrics only (optional, at least ${MIN_SECRET_LENGTH} characters)
+  OPERATOR_AUTH      token: GET /breakers, /queues, /metrics need a token; off (default): public
+  FLEET_REDIS_URL    as --redis-url, for a URL with a password`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -41,6 +56,7 @@ export class UsageError extends Error {
 
 /** `undefined` for --help. */
 export function parseFleetOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): FleetOptions | undefined {
+  if (argv.some((a) => a === '--admin-token' || a.startsWith('--admin-token='))) throw new UsageError('--admin-token is gone: ps shows a command line to every local user; set ADMIN_TOKEN in the environment instead');
   let parsed;
   try {
     parsed = parseArgs({
@@ -51,7 +67,6 @@ export function parseFleetOptions(argv: readonly string[], env: NodeJS.ProcessEn
         instances: { type: 'string' },
         port: { type: 'string' },
         'redis-url': { type: 'string' },
-        'admin-token': { type: 'string' },
         'key-prefix': { type: 'string' },
         dir: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -62,14 +77,22 @@ export function parseFleetOptions(argv: readonly string[], env: NodeJS.ProcessEn
   }
   const { values } = parsed;
   if (values.help === true) return undefined;
-  const redisUrl = values['redis-url'];
-  if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) throw new UsageError(`--redis-url must be a redis:// or rediss:// URL (got ${JSON.stringify(redisUrl)})`);
-  const adminToken = values['admin-token'] ?? (env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN);
+  const flagUrl = values['redis-url'];
+  // Only its form may be echoed: a URL from the environment may hold a password.
+  if (flagUrl !== undefined && !/^rediss?:\/\/./.test(flagUrl)) throw new UsageError(`--redis-url must be a redis:// or rediss:// URL (got ${JSON.stringify(flagUrl)})`);
+  if (flagUrl !== undefined && hasCredentials(flagUrl)) throw new UsageError('--redis-url holds a user or password, which ps shows to every local user: put the URL in $FLEET_REDIS_URL instead');
+  const envUrl = env.FLEET_REDIS_URL === '' ? undefined : env.FLEET_REDIS_URL;
+  if (envUrl !== undefined && !/^rediss?:\/\/./.test(envUrl)) throw new UsageError('FLEET_REDIS_URL must be a redis:// or rediss:// URL');
+  const adminToken = env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken.length < MIN_SECRET_LENGTH) throw new UsageError(`ADMIN_TOKEN must be at least ${MIN_SECRET_LENGTH} characters (it has ${adminToken.length}); generate one with: openssl rand -hex 32`);
+  const operatorAuth = (env.OPERATOR_AUTH === undefined || env.OPERATOR_AUTH === '' ? DEFAULT_FLEET_OPERATOR_AUTH : env.OPERATOR_AUTH.toLowerCase()) as FleetOperatorAuth;
+  if (operatorAuth !== 'token' && operatorAuth !== 'off') throw new UsageError(`OPERATOR_AUTH must be token or off (got ${JSON.stringify(env.OPERATOR_AUTH)})`);
   return {
     instances: wholeNumber('--instances', values.instances, DEFAULT_INSTANCES, 1, MAX_INSTANCES),
     lbPort: wholeNumber('--port', values.port, DEFAULT_LB_PORT, 1, 65_535),
-    redisUrl,
-    adminToken: adminToken === '' ? undefined : adminToken,
+    redisUrl: flagUrl ?? envUrl,
+    adminToken,
+    operatorAuth,
     keyPrefix: values['key-prefix'] ?? '',
     dir: values.dir,
   };

@@ -7,12 +7,13 @@ import type { FleetOptions } from './fleet-options';
 import { checkLoadBalancerPrerequisites, startLoadBalancer } from './parts/load-balancer';
 import type { PartContext, RestartablePart } from './parts/part-context';
 import { startPaymentApi } from './parts/payment-api';
-import { startRedis } from './parts/redis';
+import { startRedis, type FleetRedisAuth } from './parts/redis';
 import { startSimulator } from './parts/simulator';
 import { PortAllocator } from './ports';
 import { keepRestarting } from './restarter';
 import type { RestartPolicy } from './restart-policy';
 import { RestartStatus } from './restart-status';
+import { FLEET_REDIS_APP_USER, newSecret, withCredentials, withoutCredentials, writePrivateFile } from './secrets';
 import { describeExit, type ManagedProcess, type Supervisor } from './supervisor';
 
 /** The contract's JSON (architecture.md section 4), then what this launcher adds. */
@@ -21,14 +22,21 @@ export interface FleetReady {
   instances: string[];
   redis: string;
   sim: string;
-  /** Additions: the pid of every process the launcher started (and its own), and its directory. */
+  /**
+   * Additions: the pid of every process the launcher started (and its own), its directory, and
+   * the file (mode 0600) holding the Redis URL the instances use, credentials included: `redis`
+   * above never carries them.
+   */
   pids: Record<string, number>;
   dir: string;
+  redisUrlFile: string;
 }
 
 export interface LaunchSettings {
   options: FleetOptions;
   adminToken: string;
+  /** GET /metrics also takes it (METRICS_TOKEN); undefined: the admin token only. */
+  metricsToken: string | undefined;
   dir: string;
   supervisor: Supervisor;
   log: (message: string) => void;
@@ -36,6 +44,7 @@ export interface LaunchSettings {
 }
 
 export const AUDIT_EXPORT_FILE_NAME = 'audit-export.jsonl';
+export const REDIS_URL_FILE_NAME = 'redis-url';
 
 export async function launchFleet(settings: LaunchSettings): Promise<FleetReady> {
   const { options, supervisor, log, dir } = settings;
@@ -49,19 +58,27 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
     return part.value;
   };
 
-  const [redis, sim] = await Promise.all([
-    options.redisUrl === undefined ? startRedis(context).then(keep) : Promise.resolve(options.redisUrl),
+  // Passwords of this run only: a fleet started again gets new ones.
+  const redisAuth: FleetRedisAuth = { adminPassword: newSecret(), app: { user: FLEET_REDIS_APP_USER, password: newSecret() } };
+  const [redisAddress, sim] = await Promise.all([
+    options.redisUrl === undefined ? startRedis(context, redisAuth).then(keep) : Promise.resolve(options.redisUrl),
     startSimulator(context).then(keep),
   ]);
-  log(`redis ${redis}, sim ${sim}; starting ${options.instances} payment-api instance(s)`);
+  const appRedisUrl = options.redisUrl ?? withCredentials(redisAddress, redisAuth.app.user, redisAuth.app.password);
+  const redis = withoutCredentials(redisAddress);
+  const redisUrlFile = join(dir, REDIS_URL_FILE_NAME);
+  await writePrivateFile(redisUrlFile, `${appRedisUrl}\n`);
+  log(`redis ${redis} (with its credentials in ${redisUrlFile}), sim ${sim}; starting ${options.instances} payment-api instance(s)`);
 
   const instanceParts = await Promise.all(
     Array.from({ length: options.instances }, (_, i) =>
       startPaymentApi(context, {
         index: i + 1,
-        redisUrl: redis,
+        redisUrl: appRedisUrl,
         simUrl: sim,
         adminToken: settings.adminToken,
+        metricsToken: settings.metricsToken,
+        operatorAuth: options.operatorAuth,
         keyPrefix: options.keyPrefix,
         auditExportFile: join(dir, AUDIT_EXPORT_FILE_NAME),
       }),
@@ -85,5 +102,5 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
 
   const pids: Record<string, number> = { fleet: process.pid };
   for (const part of started) if (part.pid !== undefined) pids[part.name] = part.pid;
-  return { lb: lbPart.value, instances, redis, sim, pids, dir };
+  return { lb: lbPart.value, instances, redis, sim, pids, dir, redisUrlFile };
 }

@@ -89,11 +89,13 @@ export function waitForHttpOk(part: ManagedProcess, url: string, timeoutMs: numb
  * The pid of the Redis answering PING on 127.0.0.1:`port`, or undefined. Comparing it with our
  * child's pid means another server already on the port is never taken for ours.
  */
-export function redisPid(port: number): Promise<number | undefined> {
+export function redisPid(port: number, auth?: RedisAuth): Promise<number | undefined> {
   return new Promise((resolve) => {
     let reply = '';
     let settled = false;
     const pidLine = /process_id:(\d+)\r\n/;
+    // With AUTH first, its +OK comes before PING's +PONG.
+    const expected = auth === undefined ? '+PONG' : '+OK\r\n+PONG';
     const socket = createConnection({ host: LOOPBACK, port });
     const finish = (pid: number | undefined): void => {
       if (settled) return;
@@ -104,12 +106,22 @@ export function redisPid(port: number): Promise<number | undefined> {
     socket.setTimeout(PROBE_TIMEOUT_MS, () => finish(undefined));
     socket.once('error', () => finish(undefined));
     socket.once('close', () => finish(undefined));
-    socket.once('connect', () => socket.write('PING\r\nINFO server\r\n'));
+    socket.once('connect', () => socket.write(`${auth === undefined ? '' : respCommand(['AUTH', auth.user, auth.password])}PING\r\nINFO server\r\n`));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');
       if (reply.startsWith('-')) finish(undefined);
       const match = pidLine.exec(reply);
-      if (match !== null) finish(reply.startsWith('+PONG') ? Number(match[1]) : undefined);
+      if (match !== null) finish(reply.startsWith(expected) ? Number(match[1]) : undefined);
     });
   });
+}
+
+export interface RedisAuth {
+  user: string;
+  password: string;
+}
+
+/** A command as a RESP array: arguments may hold any byte, spaces included. */
+function respCommand(args: readonly string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 }

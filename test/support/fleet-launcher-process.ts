@@ -3,6 +3,7 @@
 // keep its output, and check afterwards that nothing it started is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort } from './redis-server';
@@ -11,6 +12,8 @@ import type { FleetReady } from '../../scripts/fleet/launch-fleet';
 const ROOT = join(__dirname, '..', '..');
 const READY_LINE = /^FLEET READY (\{.*\})$/m;
 export const FLEET_START_TIMEOUT_MS = 60_000;
+/** At least 32 characters, as every instance requires. */
+export const FLEET_TEST_ADMIN_TOKEN = `fleet-launcher-test-${randomUUID()}`;
 const OUTPUT_LIMIT = 8_192;
 export const PAYMENT = {
   amount: 1299,
@@ -40,7 +43,7 @@ export async function startFleet(env: NodeJS.ProcessEnv = {}): Promise<RunningFl
   const child = spawn('npm', ['run', '-s', 'fleet', '--', '--instances', '2', '--port', String(lbPort)], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, ADMIN_TOKEN: 'fleet-launcher-test', ...env },
+    env: { ...process.env, ADMIN_TOKEN: FLEET_TEST_ADMIN_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -85,6 +88,11 @@ export function killStartedFleets(): void {
 
 export function portOf(url: string): number {
   return Number(new URL(url).port);
+}
+
+/** The fleet's Redis URL with its credentials (the READY line's `redis` has none). */
+export function fleetRedisUrl(fleet: FleetReady): string {
+  return readFileSync(fleet.redisUrlFile, 'utf8').trim();
 }
 
 export function portsOf(fleet: FleetReady): number[] {

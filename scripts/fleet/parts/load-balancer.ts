@@ -1,11 +1,12 @@
 // nginx as the fleet's load balancer: a plain foreground process (`daemon off`) whose prefix,
 // pid file, logs and temp paths all live in the fleet's directory, so it needs no root-owned
 // path and never touches the system nginx. Its port is never moved.
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findNginxBinary, renderNginxConfig } from '../nginx-config';
 import { isPortFree, LOOPBACK, saysAddressInUse } from '../ports';
 import { PartStartError, httpStatus, pollUntil } from '../readiness';
+import { writePrivateFile } from '../secrets';
 import { REPO_ROOT, startPart, type PartContext, type StartedPart } from './part-context';
 
 export const NGINX_TEMPLATE = join(REPO_ROOT, 'deploy', 'nginx', 'nginx.conf.template');
@@ -43,15 +44,15 @@ export async function startLoadBalancer(context: PartContext, binary: string, po
   const prefix = join(context.dir, 'nginx');
   await mkdir(join(prefix, 'logs'), { recursive: true });
   await mkdir(join(prefix, 'temp'), { recursive: true });
-  // Run as root, nginx's workers drop to `nobody`: they must be able to reach their temp paths.
-  await chmod(context.dir, 0o711);
-  await chmod(prefix, 0o755);
-  await chmod(join(prefix, 'temp'), 0o755);
+  // Run as root, nginx's workers drop to `nobody` and must reach their temp paths (the master
+  // creates them, 0700 and owned by the worker user): the directories on the way are 0711,
+  // passable but not listable; every file in them stays 0600, the logs directory 0700.
+  if (process.getuid?.() === 0) for (const path of [context.dir, prefix, join(prefix, 'temp')]) await chmod(path, 0o711);
   const configFile = join(prefix, 'nginx.conf');
   const template = await readFile(NGINX_TEMPLATE, 'utf8');
   const listen = `${LOOPBACK}:${port}`;
   const upstreams = instances.map((url) => new URL(url).host);
-  await writeFile(configFile, renderNginxConfig(template, { listen, upstreams, accessLog: 'logs/access.log upstream' }));
+  await writePrivateFile(configFile, renderNginxConfig(template, { listen, upstreams, accessLog: 'logs/access.log upstream' }));
   const lb = `http://${listen}`;
   try {
     return await startPart(

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { PortAllocator } from '../ports';
 import { PartStartError } from '../readiness';
+import { SECRET_ENV_NAMES } from '../secrets';
 import type { ChildSpec, ManagedProcess, Supervisor } from '../supervisor';
 
 /** The repository root (scripts/fleet/parts -> root). */
@@ -66,7 +67,12 @@ export async function withPortRetry<T>(
   }
 }
 
-/** Environment for a TypeScript child run as `node --import tsx <file>` from the repository root. */
+/**
+ * Environment for a TypeScript child run as `node --import tsx <file>` from the repository root:
+ * the launcher's own, without its secrets (a part gets those it needs in `extra`).
+ */
 export function tsChildEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'), ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SECRET_ENV_NAMES) delete env[name];
+  return { ...env, TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'), ...extra };
 }

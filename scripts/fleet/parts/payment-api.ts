@@ -3,7 +3,7 @@
 // (restarter.ts), it is up once it answers GET /health/live on its port: liveness never depends on
 // Redis, and a restart must not wait for a Redis that is down.
 import { join } from 'node:path';
-import { DEFAULT_FIRST_INSTANCE_PORT } from '../fleet-options';
+import { DEFAULT_FIRST_INSTANCE_PORT, type FleetOperatorAuth } from '../fleet-options';
 import { LOOPBACK } from '../ports';
 import { partError, waitForHttpOk, waitForLine } from '../readiness';
 import { REPO_ROOT, startPart, tsChildEnv, withPortRetry, type PartContext, type RestartablePart } from './part-context';
@@ -21,6 +21,9 @@ export interface InstanceSettings {
   redisUrl: string;
   simUrl: string;
   adminToken: string;
+  /** Passed on when set: GET /metrics also takes it. */
+  metricsToken: string | undefined;
+  operatorAuth: FleetOperatorAuth;
   keyPrefix: string;
   /** One file for the whole fleet: the audit-export queue runs one job at a time fleet-wide. */
   auditExportFile: string;
@@ -47,6 +50,10 @@ export function startPaymentApi(context: PartContext, settings: InstanceSettings
           REDIS_URL: settings.redisUrl,
           SIM_URL: settings.simUrl,
           ADMIN_TOKEN: settings.adminToken,
+          ...(settings.metricsToken === undefined ? {} : { METRICS_TOKEN: settings.metricsToken }),
+          OPERATOR_AUTH: settings.operatorAuth,
+          // nginx reaches the instances from loopback and sets X-Real-IP to the client's address.
+          TRUSTED_PROXIES: LOOPBACK,
           KEY_PREFIX: settings.keyPrefix,
           AUDIT_EXPORT_FILE: settings.auditExportFile,
         }),
