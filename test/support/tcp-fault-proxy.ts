@@ -1,7 +1,9 @@
 // A TCP proxy on 127.0.0.1 for faults that must be timed exactly (there is no Toxiproxy here,
 // see architecture.md section 6): it cuts every connection at once, and it can hold the server's
 // bytes on connections opened after a cut, as a Redis busy after a restart or a retransmitted
-// segment would. Chaos tests add their own faults here as they need them.
+// segment would. Toxiproxy's toxics are the model for the rest (toxics below): latency and jitter,
+// bandwidth, a black hole (the timeout toxic), resets of new connections, a slow close. The chaos
+// suite (chaos/) and the fault tests share it.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 const HOST = '127.0.0.1';
@@ -21,6 +23,21 @@ export interface SlowReplies {
   startsAt?: (chunk: Buffer) => boolean;
 }
 
+/** Faults that apply to every connection, open or new, until changed (Toxiproxy's toxics). */
+export interface Toxics {
+  /** Added to each server-to-client chunk, plus a uniform draw from 0 to `jitterMs`. */
+  latencyMs?: number;
+  jitterMs?: number;
+  /** Server-to-client bytes per second; a chunk waits for the bytes before it to drain. */
+  bytesPerSecond?: number;
+  /** Bytes in both directions are dropped and connections stay open: a peer that went silent. */
+  blackHole?: boolean;
+  /** New connections are reset at once: a server that is down (nothing listens). */
+  resetNewConnections?: boolean;
+  /** When the server closes, the client sees the close this much later. */
+  slowCloseMs?: number;
+}
+
 /** One client connection and its upstream twin; server bytes go out through `toClient`. */
 class ProxiedConnection {
   private slowSince: number | undefined;
@@ -31,35 +48,63 @@ class ProxiedConnection {
     readonly client: Socket,
     readonly upstream: Socket,
     private readonly slow: SlowReplies | undefined,
+    private readonly toxics: () => Toxics,
     private readonly onHeld: () => void,
   ) {}
 
   toClient(chunk: Buffer): void {
+    if (this.toxics().blackHole === true) return;
     const now = performance.now();
     const delayMs = this.delayFor(chunk, now);
     // A chunk behind a held one waits its turn, or the client would read bytes out of order.
-    const at = Math.max(this.releaseAt, now + delayMs);
+    const at = Math.max(this.releaseAt, now + delayMs) + this.transferMs(chunk);
     if (at <= now) {
       this.client.write(chunk);
       return;
     }
     if (delayMs > 0) this.onHeld();
     this.releaseAt = at;
+    this.later(at - now, () => {
+      if (!this.client.destroyed) this.client.write(chunk);
+    });
+  }
+
+  toUpstream(chunk: Buffer): void {
+    if (this.toxics().blackHole === true) return;
+    this.upstream.write(chunk);
+  }
+
+  /** The server closed its side: the client sees it after the slow close and every held byte. */
+  upstreamEnded(close: () => void): void {
+    const now = performance.now();
+    const at = Math.max(this.releaseAt, now + (this.toxics().slowCloseMs ?? 0));
+    if (at <= now) close();
+    else this.later(at - now, close);
+  }
+
+  private later(ms: number, run: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.client.destroyed) this.client.write(chunk);
-    }, at - now);
+      run();
+    }, ms);
     this.timers.add(timer);
   }
 
   private delayFor(chunk: Buffer, now: number): number {
+    const toxics = this.toxics();
+    const latency = (toxics.latencyMs ?? 0) + Math.random() * (toxics.jitterMs ?? 0);
     const slow = this.slow;
-    if (slow === undefined) return 0;
+    if (slow === undefined) return latency;
     if (this.slowSince === undefined) {
-      if (!(slow.startsAt?.(chunk) ?? true)) return 0;
+      if (!(slow.startsAt?.(chunk) ?? true)) return latency;
       this.slowSince = now;
     }
-    return now - this.slowSince < slow.forMs ? slow.delayMs : 0;
+    return latency + (now - this.slowSince < slow.forMs ? slow.delayMs : 0);
+  }
+
+  private transferMs(chunk: Buffer): number {
+    const rate = this.toxics().bytesPerSecond;
+    return rate === undefined || rate <= 0 ? 0 : (chunk.length / rate) * 1000;
   }
 
   /** Both sides at once, with a reset: what a client sees when the network path dies. */
@@ -74,8 +119,10 @@ class ProxiedConnection {
 export class TcpFaultProxy {
   private readonly connections = new Set<ProxiedConnection>();
   private slow: SlowReplies | undefined;
+  private toxics: Toxics = {};
   private acceptedCount = 0;
   private heldCount = 0;
+  private resetCount = 0;
 
   private constructor(
     private readonly server: Server,
@@ -85,18 +132,18 @@ export class TcpFaultProxy {
     server.on('connection', (client) => this.accept(client));
   }
 
-  /** Listens on a free port of 127.0.0.1 and forwards every connection to `target`. */
-  static async start(target: ProxyTarget): Promise<TcpFaultProxy> {
+  /** Listens on a free port of 127.0.0.1 (or `port`) and forwards every connection to `target`. */
+  static async start(target: ProxyTarget, port = 0): Promise<TcpFaultProxy> {
     const server = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
+    const bound = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, HOST, () => {
+      server.listen(port, HOST, () => {
         const address = server.address();
         if (typeof address === 'object' && address !== null) resolve(address.port);
         else reject(new Error('tcp-fault-proxy: could not read its own port'));
       });
     });
-    return new TcpFaultProxy(server, { host: target.host ?? HOST, port: target.port }, port);
+    return new TcpFaultProxy(server, { host: target.host ?? HOST, port: target.port }, bound);
   }
 
   /** Connections accepted so far: a client that reconnected after a cut raises it. */
@@ -107,6 +154,11 @@ export class TcpFaultProxy {
   /** Server chunks held so far by `slowRepliesOnNewConnections`: proof that the fault happened. */
   get held(): number {
     return this.heldCount;
+  }
+
+  /** Connections reset at once by `resetNewConnections`. */
+  get resets(): number {
+    return this.resetCount;
   }
 
   get openConnections(): number {
@@ -124,6 +176,17 @@ export class TcpFaultProxy {
     this.slow = slow;
   }
 
+  /** Replaces the toxics of every connection, open and new; `{}` heals. */
+  setToxics(toxics: Toxics): void {
+    this.toxics = { ...toxics };
+  }
+
+  /** Heals everything: no toxics, no slow replies on new connections. */
+  heal(): void {
+    this.toxics = {};
+    this.slow = undefined;
+  }
+
   /** Cuts every connection and stops listening. */
   async close(): Promise<void> {
     this.dropConnections();
@@ -132,18 +195,25 @@ export class TcpFaultProxy {
 
   private accept(client: Socket): void {
     this.acceptedCount++;
+    if (this.toxics.resetNewConnections === true) {
+      this.resetCount++;
+      client.on('error', () => undefined);
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = createConnection({ host: this.target.host, port: this.target.port });
-    const connection = new ProxiedConnection(client, upstream, this.slow, () => this.heldCount++);
+    const connection = new ProxiedConnection(client, upstream, this.slow, () => this.toxics, () => this.heldCount++);
     this.connections.add(connection);
     const end = (): void => {
       if (!this.connections.delete(connection)) return;
       connection.cut();
     };
-    for (const socket of [client, upstream]) {
-      socket.on('error', end);
-      socket.on('close', end);
-    }
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.on('error', end);
+    client.on('close', end);
+    upstream.on('error', end);
+    // A server close reaches the client only after the slow close and the bytes still held.
+    upstream.on('close', () => connection.upstreamEnded(end));
+    client.on('data', (chunk: Buffer) => connection.toUpstream(chunk));
     upstream.on('data', (chunk: Buffer) => connection.toClient(chunk));
   }
 }
