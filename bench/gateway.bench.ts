@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   printHeader();
   const port = await findFreePort();
-  const fleet = await FleetProcess.start(INSTANCES, port, { ADMIN_TOKEN: `bench-gateway-${RUN_ID}` });
+  const fleet = await FleetProcess.start(INSTANCES, port, { ADMIN_TOKEN: `bench-gateway-${randomUUID()}` });
   const killOnExit = (): void => fleet.kill();
   process.on('exit', killOnExit);
   process.once('SIGINT', () => process.exit(130));
