@@ -1,5 +1,5 @@
 // The payment state machine has one table (apps/payment-api/src/payments/payment-transitions.ts)
-// and one enforcer (transition-payment-3.lua). Given a payment in each status, reached through
+// and one enforcer (transition-payment-4.lua). Given a payment in each status, reached through
 // moves the table allows, when the script is asked for every status, then it accepts exactly the
 // moves the table lists, so the two cannot drift apart.
 import { randomUUID } from 'node:crypto';

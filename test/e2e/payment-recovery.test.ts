@@ -17,7 +17,7 @@ import type { PaymentAnswer, PaymentRequest } from '../../apps/payment-api/src/p
 import type { FlowResult } from '../../apps/payment-api/src/payments/payment-flow';
 import type { ChargeOutcome } from '../../apps/payment-api/src/providers/provider-charge';
 import { bodyHash, idempotencyKey, paymentKeys } from '../../apps/payment-api/src/payments/payment-keys';
-import { createWorld, startInstance, type JobsInstance, type World } from '../jobs/support/jobs-harness';
+import { auditLines, createWorld, deliveries, startInstance, type JobsInstance, type World } from '../jobs/support/jobs-harness';
 import { sleep, waitFor } from '../support/wait-for';
 import { getPayment, newKey, paymentBody, postPayment, SimulatorClient, type ProviderName } from './support/http-clients';
 import { PaymentStack, STACK_START_TIMEOUT_MS, STACK_STOP_TIMEOUT_MS } from './support/payment-stack';
@@ -343,8 +343,8 @@ describe('a claim left pending by a request that died is recovered by the next r
       const charged = ledger['provider-a'].map((e) => e.idempotencyKey);
       expect(charged).toContain(answer.id);
       // The first payment of this key: FAILED before any charge, never charged anywhere.
-      const payments = await world.redis.keys(`${world.keyPrefix}pay:{*}`);
-      const firstIds = payments.map((k) => /pay:\{([^}]+)\}$/.exec(k)?.[1]).filter((x): x is string => x !== undefined && x !== answer.id);
+      const payments = await world.redis.keys(`${world.keyPrefix}pay:{*}:*`);
+      const firstIds = payments.map((k) => /pay:\{\d+\}:([^:]+)$/.exec(k)?.[1]).filter((x): x is string => x !== undefined && x !== answer.id);
       const failedFirst = [];
       for (const firstId of firstIds) {
         const p = await store().get(firstId);
@@ -373,7 +373,7 @@ describe('a claim left pending by a request that died is recovered by the next r
       expect(await chargesOf(answer.id)).toEqual(['provider-a']);
     });
 
-    test('the reconcile job cannot be enqueued for an ambiguous charge: the key is not completed (503), and a retry after the lease enqueues it, so the payment is not stranded in PENDING_REVIEW', async () => {
+    test('the reconcile job cannot be enqueued at first for an ambiguous charge: the client has its answer (201), and the outbox delivers the change again until the job is queued, so the payment is not stranded in PENDING_REVIEW', async () => {
       const key = newKey();
       const body = request();
       jest.spyOn(instance.gateway.providers, 'charge').mockImplementationOnce(async (charge, _signal, onAttempt) => {
@@ -381,16 +381,39 @@ describe('a claim left pending by a request that died is recovered by the next r
         await chargeAt('a', charge.paymentId, body); // charged, but its answer was lost
         return { kind: 'ambiguous', provider: 'provider-a', skipped: [], error: new Error('timed out after sending') };
       });
-      const reconcileQueue = (instance.gateway.jobs as unknown as { queues: Record<string, { add: (...args: unknown[]) => Promise<unknown> }> }).queues['payment-reconcile'];
-      jest.spyOn(reconcileQueue, 'add').mockRejectedValueOnce(new Error('Connection is closed.'));
-      await expect(flow().submit(key, body)).rejects.toMatchObject({ code: 'RECONCILE_NOT_QUEUED' });
-      jest.restoreAllMocks();
-      await afterFlowLease();
+      // The relay of the instance's started BullJobs enqueues the follow-ups.
+      const reconcileQueue = (instance.jobs as unknown as { queues: Record<string, { add: (...args: unknown[]) => Promise<unknown> }> }).queues['payment-reconcile'];
+      const add = jest.spyOn(reconcileQueue, 'add').mockRejectedValueOnce(new Error('Connection is closed.'));
       const result = await flow().submit(key, body);
-      expect(result).toMatchObject({ status: 200, body: { status: 'PENDING_REVIEW', provider: 'provider-a' } });
+      expect(result).toMatchObject({ status: 201, body: { status: 'PENDING_REVIEW', provider: 'provider-a' } });
       const id = (result.body as PaymentAnswer).id;
+      await waitFor(async () => add.mock.calls.length >= 2, { timeoutMs: 20_000, intervalMs: 100, description: 'the outbox entry delivered again after the failed enqueue' });
+      jest.restoreAllMocks();
       await waitFor(async () => (await statusOf(id)) === 'AUTHORIZED', { timeoutMs: 20_000, intervalMs: 100, description: 'reconciliation authorizes it' });
       expect(await chargesOf(id)).toEqual(['provider-a']);
+    });
+
+    test('the AUTHORIZED change ran in Redis but its reply was lost: the request fails (503), yet the change is exported and notified at once, with no retry, from the outbox; a retry after the lease replays AUTHORIZED', async () => {
+      const key = newKey();
+      const body = request({ notify: { email: 'lost-reply@example.com' } });
+      const real = store().transition.bind(store());
+      let id = '';
+      jest.spyOn(store(), 'transition').mockImplementation(async (paymentId, to, fields, reason, guard) => {
+        const change = await real(paymentId, to, fields, reason, guard);
+        if (to !== 'AUTHORIZED') return change;
+        id = paymentId;
+        throw new Error('Command timed out'); // the script ran; its reply never came
+      });
+      await expect(flow().submit(key, body)).rejects.toThrow('Command timed out');
+      jest.restoreAllMocks();
+      expect(await statusOf(id)).toBe('AUTHORIZED');
+      await waitFor(async () => (await auditLines(world.auditFile)).some((l) => l.paymentId === id && l.status === 'AUTHORIZED'), { timeoutMs: 15_000, intervalMs: 100, description: 'the AUTHORIZED audit entry exported' });
+      await waitFor(async () => (await deliveries(world.sim, 'notify-email')).some((d) => d.idempotencyKey === `${id}-email`), { timeoutMs: 15_000, intervalMs: 100, description: 'the email of the AUTHORIZED payment' });
+      await afterFlowLease();
+      expect(await flow().submit(key, body)).toMatchObject({ status: 200, body: { id, status: 'AUTHORIZED', provider: 'provider-a' } });
+      expect(await chargesOf(id)).toEqual(['provider-a']);
+      expect((await deliveries(world.sim, 'notify-email')).filter((d) => d.idempotencyKey === `${id}-email`)).toHaveLength(1);
+      expect((await auditLines(world.auditFile)).filter((l) => l.paymentId === id).map((l) => l.status)).toEqual(['RECEIVED', 'AUTHORIZED']);
     });
 
     test('every write fails after provider-a charged (Redis gone): the error goes on (503) and, after the lease, a retry recovers it', async () => {

@@ -41,27 +41,30 @@ describe('audit export jobs', () => {
     return { id, auditIds: [received.auditId, authorized.auditId] };
   }
 
-  test('given an entry exported, when its job is added again and runs again, then the file still holds it once', async () => {
+  test('given a payment\'s entries exported through the outbox, when a job is added again and runs again, then the file still holds each once', async () => {
     const a = await start();
     const { id, auditIds } = await payment(a);
-    const jobId = `${id}-audit-${auditIds[0]}`;
+    const jobIds = auditIds.map((auditId) => `${id}-audit-${auditId}`);
     const queue = openQueue<AuditExportJobData>(world, 'audit-export');
     try {
-      await a.jobs.exportAudit(id, auditIds[0]);
-      await a.jobs.exportAudit(id, auditIds[0]); // same job id: not added again
-      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the export' });
-      expect((await queue.getJob(jobId))?.returnvalue).toBe('exported');
+      // Each recorded change put its export in the outbox: nobody enqueues these by hand.
+      await waitFor(async () => (await Promise.all(jobIds.map((jobId) => queue.getJobState(jobId)))).every((state) => state === 'completed'), { timeoutMs: 10_000, description: 'both exports' });
+      expect((await queue.getJob(jobIds[1]))?.returnvalue).toBe('exported');
+      await a.jobs.exportAudit(id, auditIds[1]); // same job id: not added again
 
-      await queue.remove(jobId);
+      await queue.remove(jobIds[0]);
       await a.jobs.exportAudit(id, auditIds[0]);
-      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the second run' });
-      expect((await queue.getJob(jobId))?.returnvalue).toBe('already-exported');
+      await waitFor(async () => (await queue.getJobState(jobIds[0])) === 'completed', { timeoutMs: 10_000, description: 'the second run' });
+      expect((await queue.getJob(jobIds[0]))?.returnvalue).toBe('already-exported');
       expect(await queue.getGlobalConcurrency()).toBe(1);
     } finally {
       await queue.close();
     }
     const lines = await auditLines(world.auditFile);
-    expect(lines).toEqual([{ auditId: auditIds[0], paymentId: id, type: 'payment.received', status: 'RECEIVED', at: expect.any(Number), reason: null, data: expect.objectContaining({ amount: '500' }) }]);
+    expect(lines).toEqual([
+      { auditId: auditIds[0], paymentId: id, type: 'payment.received', status: 'RECEIVED', at: expect.any(Number), reason: null, data: expect.objectContaining({ amount: '500' }) },
+      { auditId: auditIds[1], paymentId: id, type: 'payment.authorized', status: 'AUTHORIZED', at: expect.any(Number), reason: 'charged by provider-a', data: { provider: 'provider-a' } },
+    ]);
   });
 
   test('given two instances, when both export the same entries (and again after removal), then each is in the file once', async () => {
@@ -101,21 +104,23 @@ describe('audit export jobs', () => {
   });
 
   test('given a line appended by a writer that died before recording it, then the next export finds it past the checkpoint and does not append it again', async () => {
-    const a = await start();
-    const { id, auditIds } = await payment(a);
-    const entry = await a.gateway.store.auditEntry(id, auditIds[0]);
+    // The payment is recorded before any instance runs, so the line is in the file before its export.
+    const store = new PaymentStore(world.redis, world.keyPrefix);
+    const id = randomUUID();
+    const received = await store.create(id, { id, amount: '500', currency: 'EUR', customerId: 'c-1', items: '[]', notify: '{}' });
+    const entry = await store.auditEntry(id, received.auditId);
     await mkdir(dirname(world.auditFile), { recursive: true });
-    await appendFile(world.auditFile, `${JSON.stringify({ auditId: auditIds[0], paymentId: id, type: entry?.type, status: entry?.status, at: entry?.at, reason: null, data: entry?.data })}\n`);
+    await appendFile(world.auditFile, `${JSON.stringify({ auditId: received.auditId, paymentId: id, type: entry?.type, status: entry?.status, at: entry?.at, reason: null, data: entry?.data })}\n`);
     const queue = openQueue<AuditExportJobData>(world, 'audit-export');
-    const jobId = `${id}-audit-${auditIds[0]}`;
+    const jobId = `${id}-audit-${received.auditId}`;
     try {
-      await a.jobs.exportAudit(id, auditIds[0]);
+      await start(); // its outbox relay finds the entry and enqueues the export
       await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the export' });
       expect((await queue.getJob(jobId))?.returnvalue).toBe('already-exported');
     } finally {
       await queue.close();
     }
-    expect((await auditLines(world.auditFile)).map((l) => l.auditId)).toEqual([auditIds[0]]);
+    expect((await auditLines(world.auditFile)).map((l) => l.auditId)).toEqual([received.auditId]);
   });
 
   test('given an export file of 600 MiB nobody has read yet, then the export still works: the file is streamed, never read into one string', async () => {
@@ -130,16 +135,16 @@ describe('audit export jobs', () => {
     const a = await start();
     const { id, auditIds } = await payment(a);
     const queue = openQueue<AuditExportJobData>(world, 'audit-export');
-    const jobId = `${id}-audit-${auditIds[0]}`;
+    const jobId = `${id}-audit-${auditIds[1]}`;
     try {
-      await a.jobs.exportAudit(id, auditIds[0]);
+      // The outbox enqueued both exports; the last entry is the last line, whichever job ran first.
       await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 30_000, intervalMs: 100, description: 'the export' });
       expect((await queue.getJob(jobId))?.returnvalue).toBe('exported');
     } finally {
       await queue.close();
     }
     const tail = await lastLine();
-    expect(JSON.parse(tail)).toMatchObject({ paymentId: id, auditId: auditIds[0], status: 'RECEIVED' });
+    expect(JSON.parse(tail)).toMatchObject({ paymentId: id, auditId: auditIds[1], status: 'AUTHORIZED' });
   });
 
   describe('two export passes at once (a worker stalled past its job lock, and the rerun)', () => {

@@ -66,7 +66,6 @@ export class Gateway {
       fraud: new FraudCheck(this.http, this.policies.chain('fraud'), new RulesScorer(this.redis.data, config.keyPrefix)),
       inventory: new InventoryCheck(this.http, this.policies.chain('inventory'), inventoryCache, config.inventoryFallback),
       providers: this.providers,
-      jobs: this.jobs,
       metrics: this.metrics,
       deadlineMs: config.paymentDeadlineMs,
       leaseMs: config.paymentLeaseMs,

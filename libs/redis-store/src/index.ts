@@ -11,3 +11,7 @@ export * from './fleet-retry-budget';
 export * from './redis-cache-store';
 export { sendWithin } from './redis-command';
 export * from './broken-breaker.error';
+export { OutboxRelay, DEFAULT_OUTBOX_POLL_MS, DEFAULT_OUTBOX_RECLAIM_IDLE_MS, DEFAULT_OUTBOX_TRIM_MS, DEFAULT_OUTBOX_BATCH, type OutboxRelayOptions, type OutboxRelayFailure } from './outbox/outbox-relay';
+export type { OutboxEntry, OutboxGroup } from './outbox/outbox-entry';
+export { compareStreamIds, earliestStreamId } from './outbox/stream-ids';
+export { trimAcknowledged } from './outbox/outbox-trim';

@@ -1,14 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import type Redis from 'ioredis';
-import { EventEmitter } from '@breakwater/resilience';
-import { RedisUnavailableError } from '@breakwater/redis-store';
+import { EventEmitter, type Disposable } from '@breakwater/resilience';
+import { OutboxRelay, RedisUnavailableError, type OutboxEntry, type OutboxRelayFailure } from '@breakwater/redis-store';
 import type { AppConfig } from '../config/app-config';
 import type { ProviderName } from '../config/downstream-config';
 import type { DownstreamPolicies } from '../downstreams/downstream-policies';
 import type { HttpClient } from '../downstreams/http-client';
 import type { RedisConnections } from '../infra/redis-connections';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
+import { paymentKeys, paymentOutboxKeys } from '../payments/payment-keys';
 import type { PaymentStore } from '../payments/payment-store';
 import type { ProviderCharge } from '../providers/provider-charge';
 import { AuditExportCheckpoint } from './audit-export-checkpoint';
@@ -17,6 +18,7 @@ import { auditExportProcessor } from './audit-export-processor';
 import { DeadLetterQueue, type DeadLettered } from './dead-letter-queue';
 import { QueueLock } from './queue-lock';
 import { EnqueueGuard } from './enqueue-guard';
+import { followUpGroups } from './follow-ups/follow-up-groups';
 import { JITTERED_EXPONENTIAL, jitteredExponential } from './job-backoff';
 import { jobIds, type AuditExportJobData, type DeadLetterData, type JobData, type NotificationJobData, type ReconcileJobData } from './job-data';
 import { JobScheduler, type NotificationRequest } from './job-scheduler';
@@ -25,7 +27,6 @@ import { QueueMetrics } from './queue-metrics';
 import { bullPrefix, deadLetterName, isQueueName, KEEP_COMPLETED_S, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
 import { PaymentStatus } from '../payments/payment';
 import { NotifyRateLimit } from './notify-rate-limit';
-import { ReconcileNotQueuedError } from './reconcile-not-queued.error';
 import { NOT_FOUND_MARGIN_MS, reconcileProcessor } from './reconcile-processor';
 import { UnknownQueueError } from './unknown-queue.error';
 import { workerTiming } from './worker-timing';
@@ -40,6 +41,8 @@ export interface JobsDeps {
   metrics: PaymentMetrics;
   /** Changes to the queue table (tests: fewer attempts, shorter backoff). */
   queues?: QueueOverrides;
+  /** Changes to the outbox relay's timing (tests: a shorter reclaim time). */
+  outbox?: { pollMs?: number; reclaimIdleMs?: number; trimMs?: number };
 }
 
 /** Counts per queue for GET /queues. */
@@ -77,6 +80,10 @@ export class BullJobs extends JobScheduler {
   private readonly auditFile: AuditExportFile;
   private readonly auditCheckpoint: AuditExportCheckpoint;
   private readonly notifyRate: NotifyRateLimit;
+  /** Turns every recorded change of a payment (its outbox entry) into its follow-up jobs. */
+  readonly followUps: OutboxRelay;
+  private readonly recordedSubscription: Disposable;
+  private lastRelayFailure = 0;
   private readonly workers: Pick<Worker<JobData, string>, 'close' | 'cancelAllJobs' | 'disconnect' | 'waitUntilReady'>[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastWorkerError = 0;
@@ -118,6 +125,16 @@ export class BullJobs extends JobScheduler {
     }
     this.queues = queues;
     this.deadLetters = deadLetters;
+    this.followUps = new OutboxRelay({
+      redis: deps.redis.data,
+      streams: paymentOutboxKeys(deps.config.keyPrefix),
+      groups: followUpGroups({ jobs: this, store: deps.store, cannotFollowUp: (entry, why) => this.cannotFollowUp(entry, why) }),
+      consumer: deps.config.instanceId,
+      ...deps.outbox,
+    });
+    this.followUps.onFailure((failure) => this.relayFailed(failure));
+    // A change recorded here: its shard's outbox is read now, not on the next poll.
+    this.recordedSubscription = deps.store.onRecorded((paymentId) => this.followUps.kick(paymentKeys(deps.config.keyPrefix, paymentId)[3]));
   }
 
   /** Starts one worker per queue, limits the audit export to one job at a time fleet-wide, and the dead-letter sweeps. */
@@ -128,19 +145,11 @@ export class BullJobs extends JobScheduler {
     const reconcile = queueSettings('payment-reconcile', this.deps.queues);
     this.startWorker<ReconcileJobData>(
       'payment-reconcile',
-      reconcileProcessor(
-        store,
-        providers,
-        {
-          exportAudit: (paymentId, auditId) => this.guard.bounded('audit-export', () => this.addAuditExport(paymentId, auditId)),
-          notify: (request) => this.addNotifications(request, (queue, add) => this.guard.bounded(queue, add)),
-        },
-        {
+      reconcileProcessor(store, providers, {
           // A run the provider's breaker refused waits as long as a retry would at most.
           postpone: { minMs: reconcile.backoffBaseMs, maxMs: reconcile.backoffCapMs },
-          notFoundFinalAfterMs: this.deps.config.paymentDeadlineMs + NOT_FOUND_MARGIN_MS,
-        },
-      ),
+        notFoundFinalAfterMs: this.deps.config.paymentDeadlineMs + NOT_FOUND_MARGIN_MS,
+      }),
     );
     for (const name of QUEUE_NAMES) {
       const global = queueSettings(name, this.deps.queues).globalConcurrency;
@@ -151,25 +160,26 @@ export class BullJobs extends JobScheduler {
     sweep();
     this.sweepTimer = setInterval(sweep, DEAD_LETTER_SWEEP_MS);
     this.sweepTimer.unref();
+    this.followUps.start();
   }
 
+  /** Throws when a job could not be enqueued (counted, and logged once per outage). */
   async notify(request: NotificationRequest): Promise<void> {
-    await this.addNotifications(request, (queue, add) => this.guard.safely(queue, `the ${queue} notification of payment ${request.paymentId}`, add));
+    await this.addNotifications(request, (queue, add) => this.guard.enqueue(queue, `the ${queue} notification of payment ${request.paymentId}`, add));
   }
 
-  /** Throws ReconcileNotQueuedError when the job could not be enqueued (counted and logged). */
+  /** Throws when the job could not be enqueued (counted, and logged once per outage). */
   async reconcile(paymentId: string, provider: ProviderName): Promise<void> {
     const data: ReconcileJobData = { paymentId, provider };
-    const add = (): Promise<unknown> => this.queues['payment-reconcile'].add('reconcile', data, { jobId: jobIds.reconcile(paymentId), delay: RECONCILE_DELAY_MS });
-    try {
-      await this.guard.required('payment-reconcile', `the reconciliation of payment ${paymentId} with ${provider}`, add, 'Its Idempotency-Key is left pending: the next request with it after the lease enqueues it again.');
-    } catch (error) {
-      throw new ReconcileNotQueuedError(paymentId, provider, error);
-    }
+    await this.guard.enqueue('payment-reconcile', `the reconciliation of payment ${paymentId} with ${provider}`, () =>
+      this.queues['payment-reconcile'].add('reconcile', data, { jobId: jobIds.reconcile(paymentId), delay: RECONCILE_DELAY_MS }),
+    );
   }
 
+  /** Throws when the job could not be enqueued (counted, and logged once per outage). */
   async exportAudit(paymentId: string, auditId: string): Promise<void> {
-    await this.guard.safely('audit-export', `the audit export of ${paymentId}/${auditId}`, () => this.addAuditExport(paymentId, auditId));
+    const data: AuditExportJobData = { paymentId, auditId };
+    await this.guard.enqueue('audit-export', `the audit export of ${paymentId}/${auditId}`, () => this.queues['audit-export'].add('export', data, { jobId: jobIds.auditExport(paymentId, auditId) }));
   }
 
   /** Throws RedisUnavailableError when Redis does not answer within QUEUE_COUNTS_TIMEOUT_MS. */
@@ -201,6 +211,8 @@ export class BullJobs extends JobScheduler {
   /** Workers first (running jobs get CLOSE_GRACE_MS, then are cancelled and retried elsewhere), then the queues. */
   async close(): Promise<void> {
     this.closing = true;
+    this.recordedSubscription.dispose();
+    await this.followUps.stop();
     clearInterval(this.sweepTimer);
     await Promise.all(
       this.workers.map(async (worker) => {
@@ -213,11 +225,6 @@ export class BullJobs extends JobScheduler {
     );
     await Promise.all(QUEUE_NAMES.flatMap((name) => [this.queues[name].close(), this.deadLetters[name].dead.close()]).map((p) => settlesWithin(p, CLOSE_GRACE_MS)));
     this.connection.disconnect();
-  }
-
-  private addAuditExport(paymentId: string, auditId: string): Promise<unknown> {
-    const data: AuditExportJobData = { paymentId, auditId };
-    return this.queues['audit-export'].add('export', data, { jobId: jobIds.auditExport(paymentId, auditId) });
   }
 
   /**
@@ -274,6 +281,20 @@ export class BullJobs extends JobScheduler {
         this.workerError(name, error);
       }
     }
+  }
+
+  /** A change whose follow-up cannot ever be made (a PENDING_REVIEW with no known provider): an operator must look. */
+  private cannotFollowUp(entry: OutboxEntry, why: string): void {
+    this.log.error(`outbox entry ${entry.id} of ${entry.stream} (payment ${entry.fields.paymentId ?? '?'}, ${entry.fields.status ?? '?'}): no follow-up: ${why}`);
+  }
+
+  /** Relay failures are mostly Redis going away (each entry is delivered again): one line per 10 s at most. */
+  private relayFailed(f: OutboxRelayFailure): void {
+    const now = Date.now();
+    if (this.closing || now - this.lastRelayFailure < 10_000) return;
+    this.lastRelayFailure = now;
+    const what = f.group === undefined ? f.stream : `${f.group} on ${f.stream}`;
+    this.log.warn(`outbox ${what}: ${f.entries} entr${f.entries === 1 ? 'y' : 'ies'} left for later: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
   }
 
   /** Worker and queue errors are mostly Redis going away: one line per 10 s at most. */

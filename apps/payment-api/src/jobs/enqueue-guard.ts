@@ -3,9 +3,9 @@ import type { QueueMetrics } from './queue-metrics';
 import type { QueueName } from './queue-table';
 
 /**
- * How long a payment waits for an enqueue at most. A local Redis answers in about a millisecond;
+ * How long an enqueue waits at most. A local Redis answers in about a millisecond;
  * BullMQ's connection queues commands while Redis is away (maxRetriesPerRequest null), so
- * without this bound a Redis outage would hold the payment until Redis came back.
+ * without this bound a Redis outage would hold the relay until Redis came back.
  */
 export const ENQUEUE_TIMEOUT_MS = 500;
 
@@ -19,10 +19,9 @@ export class EnqueueTimeoutError extends Error {
 }
 
 /**
- * Enqueues on behalf of a payment: bounded in time, every failure counted. `safely` never lets a
- * failure reach the payment and logs it once per queue until an enqueue on that queue works
- * again, so an outage does not flood the log; `required` (a reconciliation: without it a payment
- * would stay PENDING_REVIEW) logs an error every time, with what failed, and throws.
+ * Enqueues a follow-up of a recorded change (for the outbox relay, follow-ups/): bounded in time,
+ * every failure counted, logged once per queue until an enqueue on it works again (an outage does
+ * not flood the log), and thrown: the outbox entry then stays pending and is delivered again.
  */
 export class EnqueueGuard {
   private readonly log = new Logger('Jobs');
@@ -30,50 +29,35 @@ export class EnqueueGuard {
 
   constructor(private readonly metrics: QueueMetrics) {}
 
-  /** Runs `add` within ENQUEUE_TIMEOUT_MS; throws what went wrong (for callers that retry). */
-  async bounded(queue: QueueName, add: () => Promise<unknown>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const adding = add();
-    // A late rejection after the timeout must not become an unhandled rejection.
-    adding.catch(() => undefined);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EnqueueTimeoutError(queue)), ENQUEUE_TIMEOUT_MS);
-    });
+  /** Runs `add` within ENQUEUE_TIMEOUT_MS; a failure is counted, logged (once per outage) and thrown. */
+  async enqueue(queue: QueueName, what: string, add: () => Promise<unknown>): Promise<void> {
     try {
-      await Promise.race([adding, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Like `bounded`, but never throws: a failure is counted and logged. */
-  async safely(queue: QueueName, what: string, add: () => Promise<unknown>): Promise<void> {
-    try {
-      await this.bounded(queue, add);
-      this.worked(queue);
+      await bounded(queue, add);
+      if (this.failing.delete(queue)) this.log.log(`enqueueing on ${queue} works again`);
     } catch (error) {
       this.metrics.enqueueFailed(queue);
       if (!this.failing.has(queue)) {
         this.failing.add(queue);
-        this.log.warn(`could not enqueue ${what} on ${queue}: ${describe(error)} (further failures on ${queue} are counted in breakwater_job_enqueue_failures_total, not logged)`);
+        this.log.warn(`could not enqueue ${what} on ${queue}: ${describe(error)}; the outbox delivers it again (further failures on ${queue} are counted in breakwater_job_enqueue_failures_total, not logged)`);
       }
-    }
-  }
-
-  /** Like `bounded`; a failure is counted, logged as an error with `what` and `consequence`, and thrown. */
-  async required(queue: QueueName, what: string, add: () => Promise<unknown>, consequence: string): Promise<void> {
-    try {
-      await this.bounded(queue, add);
-      this.worked(queue);
-    } catch (error) {
-      this.metrics.enqueueFailed(queue);
-      this.log.error(`could not enqueue ${what} on ${queue}: ${describe(error)}. ${consequence}`);
       throw error;
     }
   }
+}
 
-  private worked(queue: QueueName): void {
-    if (this.failing.delete(queue)) this.log.log(`enqueueing on ${queue} works again`);
+/** Runs `add` within ENQUEUE_TIMEOUT_MS; throws what went wrong. */
+async function bounded(queue: QueueName, add: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const adding = add();
+  // A late rejection after the timeout must not become an unhandled rejection.
+  adding.catch(() => undefined);
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new EnqueueTimeoutError(queue)), ENQUEUE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([adding, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

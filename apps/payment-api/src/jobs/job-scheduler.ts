@@ -10,18 +10,17 @@ export interface NotificationRequest {
 }
 
 /**
- * The asynchronous work a payment hands off (architecture.md section 3): notifications, reconciliation
- * of ambiguous charges, and the audit export. Implemented on BullMQ queues.
+ * The asynchronous work a payment's recorded changes hand off (architecture.md section 3):
+ * notifications, reconciliation of ambiguous charges, and the audit export. Implemented on BullMQ
+ * queues; called by the payment outbox's relay (follow-ups/), never by a request. Each method
+ * throws when its job could not be enqueued (the outbox entry is then delivered again), and
+ * enqueueing the same work twice adds nothing while the first job exists (job-data.ts).
  */
 export abstract class JobScheduler {
-  /** One job per requested channel; never fails the payment (a queue outage is logged and counted). */
+  /** One job per channel the payment names, for an AUTHORIZED payment only, each within its destination's rate limit. */
   abstract notify(request: NotificationRequest): Promise<void>;
-  /**
-   * Asks `provider` later what became of the charge for `paymentId`. Throws
-   * (ReconcileNotQueuedError) when the job could not be enqueued: the caller must not treat the
-   * payment as handed over (payment-flow.ts leaves its Idempotency-Key pending).
-   */
+  /** Asks `provider` later what became of the charge for `paymentId`. */
   abstract reconcile(paymentId: string, provider: ProviderName): Promise<void>;
-  /** Ships one audit entry to the export sink, exactly once. */
+  /** Ships one audit entry (and the payment's earlier ones not shipped yet) to the export file, once. */
   abstract exportAudit(paymentId: string, auditId: string): Promise<void>;
 }

@@ -1,16 +1,9 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { isBreakerOpenError, isBulkheadRejectedError, isRetryBudgetExhaustedError, NEVER_ABORTED } from '@breakwater/resilience';
-import { PaymentStatus, type NotifyTargets } from '../payments/payment';
+import { PaymentStatus } from '../payments/payment';
 import { PaymentTransitionError, type PaymentStore } from '../payments/payment-store';
 import type { ProviderCharge } from '../providers/provider-charge';
-import type { NotificationRequest } from './job-scheduler';
 import type { ReconcileJobData } from './job-data';
-
-/** What a settled payment hands on; these throw when the job cannot be enqueued, so the reconcile job retries. */
-export interface ReconcileFollowUps {
-  exportAudit(paymentId: string, auditId: string): Promise<void>;
-  notify(request: NotificationRequest): Promise<void>;
-}
 
 /** How long a run refused by the provider's breaker or bulkhead is postponed: its retryAfterMs, within these bounds. */
 export interface PostponeBounds {
@@ -52,14 +45,13 @@ const OUTCOMES: Record<'CHARGED' | 'DECLINED' | 'NOT_FOUND', { status: Settled; 
  * within the request's deadline, so after lastAttemptAt + deadline + NOT_FOUND_MARGIN_MS. Before
  * that, the job is put back as delayed until then (no attempt spent) and asks again.
  *
- * A payment that is no longer PENDING_REVIEW was settled already: if by this job (a run that died after the transition),
- * its audit export and notifications are enqueued again (their job ids make that harmless),
- * and the job is done.
+ * A payment that is no longer PENDING_REVIEW was settled already (by an earlier run of this job
+ * that died after the transition, or an operator): the job is done. Its follow-ups (audit export,
+ * notifications) came with the transition, from the payment outbox (follow-ups/).
  */
 export function reconcileProcessor(
   store: PaymentStore,
   providers: ProviderCharge,
-  followUps: ReconcileFollowUps,
   timing: ReconcileTiming,
 ): (job: Job<ReconcileJobData>, token: string | undefined, signal: AbortSignal | undefined) => Promise<string> {
   return async (job, token, signal) => {
@@ -83,18 +75,13 @@ export function reconcileProcessor(
       }
     }
     const outcome = OUTCOMES[answer];
-    let auditId: string;
     try {
-      ({ auditId } = await store.transition(paymentId, outcome.status, { reconciledWith: provider }, outcome.reason));
+      await store.transition(paymentId, outcome.status, { reconciledWith: provider }, outcome.reason);
     } catch (error) {
       if (!(error instanceof PaymentTransitionError)) throw error;
       if (error.from === undefined) throw new UnrecoverableError(`payment ${paymentId} does not exist`);
-      const redone = await finishEarlierRun(store, followUps, paymentId, provider, error.from);
-      return redone ? `already ${error.from}, follow-ups enqueued again` : `already ${error.from}`;
+      return `already ${error.from}`;
     }
-    await followUps.exportAudit(paymentId, auditId);
-    // Only a charge is notified: a declined payment must not message the addresses it names.
-    if (outcome.status === PaymentStatus.AUTHORIZED) await notify(store, followUps, paymentId, outcome.status);
     return outcome.status;
   };
 }
@@ -123,39 +110,4 @@ function refusedFor(error: unknown): number | undefined {
 function postponement(retryAfterMs: number, bounds: PostponeBounds, random: () => number = Math.random): number {
   const base = Math.min(bounds.maxMs, Math.max(bounds.minMs, Number.isFinite(retryAfterMs) ? retryAfterMs : bounds.maxMs));
   return Math.round(base * (1 + random() / 4));
-}
-
-/** A payment this job settled in an earlier run: enqueue what that run may not have. */
-async function finishEarlierRun(store: PaymentStore, followUps: ReconcileFollowUps, paymentId: string, provider: string, status: string): Promise<boolean> {
-  const payment = await store.get(paymentId);
-  if (payment === undefined || payment.fields.reconciledWith !== provider) return false;
-  const entries = await store.audit(paymentId);
-  const entry = [...entries].reverse().find((e) => e.status === status);
-  if (entry !== undefined) await followUps.exportAudit(paymentId, entry.id);
-  if (status === PaymentStatus.AUTHORIZED) await notify(store, followUps, paymentId, status);
-  return true;
-}
-
-async function notify(store: PaymentStore, followUps: ReconcileFollowUps, paymentId: string, status: typeof PaymentStatus.AUTHORIZED): Promise<void> {
-  const payment = await store.get(paymentId);
-  if (payment === undefined) return;
-  const targets = parseTargets(payment.fields.notify);
-  if (Object.keys(targets).length === 0) return;
-  await followUps.notify({ paymentId, status, amount: Number(payment.fields.amount), currency: payment.fields.currency ?? '', notify: targets });
-}
-
-function parseTargets(json: string | undefined): NotifyTargets {
-  if (json === undefined) return {};
-  try {
-    const parsed: unknown = JSON.parse(json);
-    if (typeof parsed !== 'object' || parsed === null) return {};
-    const targets: NotifyTargets = {};
-    for (const channel of ['email', 'sms', 'push'] as const) {
-      const value = (parsed as Record<string, unknown>)[channel];
-      if (typeof value === 'string' && value.length > 0) targets[channel] = value;
-    }
-    return targets;
-  } catch {
-    return {};
-  }
 }

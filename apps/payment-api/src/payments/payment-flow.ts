@@ -5,9 +5,7 @@ import type { DegradationReport } from '../degradation/degradation';
 import type { FraudCheck } from '../fraud/fraud-check';
 import { FRAUD_DECLINE_SCORE } from '../fraud/fraud-check';
 import type { InventoryCheck } from '../inventory/inventory-check';
-import type { JobScheduler } from '../jobs/job-scheduler';
 import { isInvalidRequestDataError } from '../input/invalid-request-data.error';
-import { ReconcileNotQueuedError } from '../jobs/reconcile-not-queued.error';
 import type { PaymentMetrics } from '../metrics/payment-metrics';
 import type { ProviderName } from '../config/downstream-config';
 import type { ChargeOutcome, ProviderCharge } from '../providers/provider-charge';
@@ -37,7 +35,6 @@ export interface PaymentFlowDeps {
   fraud: FraudCheck;
   inventory: InventoryCheck;
   providers: ProviderCharge;
-  jobs: JobScheduler;
   metrics: PaymentMetrics;
   deadlineMs: number;
   /**
@@ -52,8 +49,10 @@ export interface PaymentFlowDeps {
 
 /**
  * POST /payments, step by step (architecture.md section 3): the idempotency key, the fraud score, the
- * stock, the charge, then the record, notifications and audit export. Each status change is
- * recorded with its history and audit entry in one script before the next step.
+ * stock, the charge, then the record. Each status change is recorded with its history, its audit
+ * entry and its outbox entry in one script before the next step; the outbox's relay (jobs/follow-ups)
+ * turns the entries into the notifications, reconciliation and audit export, so a request that
+ * dies, or a reply that is lost, cannot skip one.
  *
  * A claimed key carries a lease; each provider attempt is recorded on the payment before it is
  * sent. A request that dies after its claim (SIGKILL, Redis failing under it) is recovered by the
@@ -128,7 +127,7 @@ export class PaymentFlow {
     const { id, request: r, signal } = a;
     // Before the record: every payment a dead request can leave behind is on the index.
     await this.d.unsettled.add(id);
-    await this.settler.record(id, () => this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify) }));
+    await this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify) });
     a.created = true;
 
     const fraud = await this.d.fraud.score(r.customerId, r.amount, r.currency, signal);
@@ -166,8 +165,8 @@ export class PaymentFlow {
    * data refused: InvalidRequestDataError, answered 400). Best effort, then
    * the error goes on (the error filter answers 503 + Retry-After, 400 for the client's data; the client retries with the
    * same key). If nothing sent can have charged: FAILED and the key given back, so the retry is
-   * a fresh attempt. If a charge may have happened: PENDING_REVIEW with that provider and a
-   * reconcile job, answered as such. Whatever of this fails (Redis down) is left to the lease:
+   * a fresh attempt. If a charge may have happened: PENDING_REVIEW with that provider (its
+   * reconciliation comes from the outbox), answered as such. Whatever of this fails (Redis down) is left to the lease:
    * the next request with the key after it expires recovers the payment (PaymentRecovery.recover).
    */
   private async afterError(a: PaymentAttempt, error: unknown): Promise<FlowResult> {
@@ -182,13 +181,10 @@ export class PaymentFlow {
     }
     // Before the record exists (or if another request created it) there is nothing of ours to undo.
     if (!a.created) throw error;
-    // PENDING_REVIEW is recorded but its reconciliation is not queued: the key stays pending, so
-    // the next request with it after the lease recovers the payment and queues it again.
-    if (error instanceof ReconcileNotQueuedError) throw error;
     const provider = a.mayHaveCharged;
     if (provider === undefined) {
       try {
-        await this.settler.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, a.fields, `failed before any charge was sent: ${describeError(error)}`, { ifAttempts: a.attempts }));
+        await this.d.store.transition(id, PaymentStatus.FAILED, a.fields, `failed before any charge was sent: ${describeError(error)}`, { ifAttempts: a.attempts });
         this.d.metrics.paymentFinished(PaymentStatus.FAILED, a.elapsedMs());
         await this.d.keys.release(key);
         await this.settler.handedOff(id);
@@ -219,15 +215,11 @@ export class PaymentFlow {
     }
   }
 
-  /** The payment ends as `end`: recorded, its key answered (201), its notifications queued, handed off. */
+  /** The payment ends as `end`: recorded (its follow-ups with it, in the outbox), its key answered (201), handed off. */
   private async finish(a: PaymentAttempt, end: FinalStatus): Promise<FlowResult> {
-    const { id, request: r } = a;
+    const { id } = a;
     const body = await this.settler.settle(id, a.settlement(end));
     const result = await this.settler.completeKey(a.key, body, 201);
-    // Only a charge is notified: a declined payment (a 1-cent probe) must not message the addresses it names.
-    if (end.status === PaymentStatus.AUTHORIZED) {
-      await this.d.jobs.notify({ paymentId: id, status: end.status, amount: r.amount, currency: r.currency, notify: r.notify });
-    }
     await this.settler.handedOff(id);
     this.d.metrics.paymentFinished(end.status, a.elapsedMs());
     return result;
@@ -236,7 +228,7 @@ export class PaymentFlow {
   /** Nothing was charged and the client may try again: FAILED, the key given back, 503. */
   private async unavailable(a: PaymentAttempt, reason: string, retryAfterMs: number): Promise<FlowResult> {
     const { id } = a;
-    await this.settler.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, a.fields, reason));
+    await this.d.store.transition(id, PaymentStatus.FAILED, a.fields, reason);
     const released = await this.d.keys.release(a.key);
     await this.settler.handedOff(id);
     this.d.metrics.paymentFinished(PaymentStatus.FAILED, a.elapsedMs());

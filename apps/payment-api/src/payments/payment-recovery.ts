@@ -1,13 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { DegradationReport } from '../degradation/degradation';
-import type { JobScheduler } from '../jobs/job-scheduler';
 import { retryAfter, type FlowResult } from './flow-result';
 import type { HeldKey, IdempotencyKeys } from './idempotency-keys';
 import { PaymentStatus, type PaymentAnswer, type PaymentRequest } from './payment';
 import { paymentAnswer, type PaymentSettler } from './payment-settler';
 import { PaymentAttemptsChangedError, PaymentTransitionError, type PaymentStore, type StoredPayment } from './payment-store';
 import { recoveryAction, type RecoveryAction } from './recovery-decision';
-import { fraudOf, recordedDegraded, recordedNotification } from './recorded-payment';
+import { fraudOf, recordedDegraded } from './recorded-payment';
 
 /** A recovery that keeps finding the payment changed under it gives up (503) after this many looks. */
 export const MAX_RECOVERY_ROUNDS = 5;
@@ -15,7 +14,6 @@ export const MAX_RECOVERY_ROUNDS = 5;
 export interface PaymentRecoveryDeps {
   store: PaymentStore;
   keys: IdempotencyKeys;
-  jobs: JobScheduler;
   settler: PaymentSettler;
   leaseMs: number;
   degradation: () => DegradationReport;
@@ -47,8 +45,8 @@ export class PaymentRecovery {
    *       certain "not processed"): PENDING_REVIEW with that provider, reconciled by a job, the
    *       key completed with that answer (201: the first answer this key gets);
    *   (d) AUTHORIZED, DECLINED or PENDING_REVIEW: the request died between its status change and
-   *       settling the key: the answer is rebuilt from the record, its follow-ups (reconcile,
-   *       notifications: job ids make repeats harmless) enqueued again, the key completed: 200;
+   *       settling the key: the answer is rebuilt from the record and the key completed: 200 (the
+   *       change's follow-ups, reconcile and notifications, came with it from the outbox);
    *   FAILED: nothing was charged and the key should have been given back: it is, and the caller
    *       claims it again.
    * The guarded transitions (`ifAttempts`) make (b) and (c) safe against a request that is slow
@@ -92,13 +90,11 @@ export class PaymentRecovery {
             await this.d.keys.release(key);
             await settler.handedOff(id);
             return 'claim-again';
-          case 'follow-ups': {
+          case 'answer-from-record': {
             const f = payment?.fields ?? {};
             const { status, provider } = action;
             const declineReason = status === PaymentStatus.DECLINED ? payment?.history.filter((h) => h.status === status).at(-1)?.reason : undefined;
             const answer = paymentAnswer({ id, status, provider, fraud: fraudOf(f), degraded: recordedDegraded(f), degradation: this.d.degradation().level, declineReason });
-            if (status === PaymentStatus.PENDING_REVIEW && provider !== null) await this.d.jobs.reconcile(id, provider);
-            if (status === PaymentStatus.AUTHORIZED) await this.d.jobs.notify({ paymentId: id, status, amount: r.amount, currency: r.currency, notify: r.notify });
             const result = await settler.completeKey(key, answer, 200);
             await settler.handedOff(id);
             return result;
@@ -116,7 +112,7 @@ export class PaymentRecovery {
    * Recovers a payment whose request died and whose client may never come back (the
    * abandoned-payment sweeper, abandoned-payment-sweeper.ts), by the same decision as recover() but
    * with no key and no one to answer: (b) FAILED, (c) PENDING_REVIEW with its reconcile job,
-   * (d) its follow-ups queued again (notifications from the record), and nothing for (a) and
+   * (d) nothing more than taking it off the index (its follow-ups came from the outbox), and nothing for (a) and
    * FAILED (nothing was sent; a client that comes back later gets a fresh payment). The key is
    * left as it is: if its client comes back after the lease, recover() finds the payment settled
    * and answers from the record. Throws when a step fails (the sweeper tries again later).
@@ -145,21 +141,15 @@ export class PaymentRecovery {
         return `PENDING_REVIEW, reconciling with ${action.provider}`;
       case 'give-back':
         return 'FAILED already';
-      case 'follow-ups': {
-        const { status, provider } = action;
-        if (status === PaymentStatus.PENDING_REVIEW) {
-          if (provider !== null) await this.d.jobs.reconcile(id, provider);
-        } else if (status === PaymentStatus.AUTHORIZED) {
-          await this.d.jobs.notify(recordedNotification(id, status, f));
-        }
-        return `${status} already, follow-ups queued again`;
-      }
+      case 'answer-from-record':
+        // Its follow-ups came with the status, from the outbox: only the index entry is left.
+        return `${action.status} already`;
     }
   }
 
   /** (b): RECEIVED with no attempt, its request dead: FAILED, if the attempts are still none (and, given `ifUnchanged`, the record unchanged). */
   private async failAbandoned(id: string, ifAttempts: readonly string[], ifUnchanged?: Record<string, string>): Promise<void> {
-    await this.d.settler.record(id, () => this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts, ifUnchanged }));
+    await this.d.store.transition(id, PaymentStatus.FAILED, {}, 'abandoned before charge: its request died', { ifAttempts, ifUnchanged });
   }
 
   /** (c): RECEIVED with attempts, its request dead: PENDING_REVIEW with the last provider (`f`: the record's fields), reconciled. */

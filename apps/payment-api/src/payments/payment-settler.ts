@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DegradationReport } from '../degradation/degradation';
 import type { FraudVerdict } from '../fraud/fraud-check';
-import type { JobScheduler } from '../jobs/job-scheduler';
 import type { ProviderName } from '../config/downstream-config';
 import { describeError } from './error-message';
 import { replay, type FlowResult } from './flow-result';
@@ -27,7 +26,6 @@ export interface PaymentSettlerDeps {
   store: PaymentStore;
   keys: IdempotencyKeys;
   unsettled: UnsettledPayments;
-  jobs: JobScheduler;
   degradation: () => DegradationReport;
 }
 
@@ -39,9 +37,10 @@ export function paymentAnswer(a: PaymentAnswer): PaymentAnswer {
 }
 
 /**
- * The last steps of a payment, shared by a request processing it and a recovery: recording a
- * status (with its audit export), settling the Idempotency-Key, and taking the payment off the
- * unsettled index.
+ * The last steps of a payment, shared by a request processing it and a recovery: recording its
+ * final status, settling the Idempotency-Key, and taking the payment off the unsettled index.
+ * The follow-ups of every recorded change (audit export, notifications, reconciliation) are not
+ * here: the script that records the change puts them in the payment outbox in the same step.
  */
 export class PaymentSettler {
   // The flow's name: these lines were the flow's before they had a file of their own, and log searches use it.
@@ -49,25 +48,16 @@ export class PaymentSettler {
 
   constructor(private readonly d: PaymentSettlerDeps) {}
 
-  /** Makes a recorded change (a create or a transition) and queues the export of its audit entry. */
-  async record(id: string, change: () => Promise<{ auditId: string }>): Promise<void> {
-    const { auditId } = await change();
-    await this.d.jobs.exportAudit(id, auditId);
-  }
-
   /**
-   * Records the status (with the answer's `degraded`, so a recovered answer is the same) and, for
-   * PENDING_REVIEW, enqueues its reconciliation before the key is settled: a request that dies
-   * after the status change leaves the key pending, and recovery enqueues it again. If that
-   * enqueue fails it throws (ReconcileNotQueuedError) and the key is left pending the same way:
-   * the request answers 503, the client's retry after the lease recovers the payment.
+   * Records the status (with the answer's `degraded`, so a recovered answer is the same); its
+   * follow-ups (a reconciliation for PENDING_REVIEW, notifications for AUTHORIZED, the audit
+   * export) are in the outbox from the same step. Returns the payment's answer.
    */
   async settle(id: string, s: Settlement): Promise<PaymentAnswer> {
     // What this payment fell back on, and what the fleet reports degraded right now.
     const fleet = this.d.degradation();
     const all = [...new Set([...s.degraded, ...fleet.degraded])].sort();
-    await this.record(id, () => this.d.store.transition(id, s.status, { ...s.fields, degraded: JSON.stringify(all) }, s.reason, s.guard ?? {}));
-    if (s.status === PaymentStatus.PENDING_REVIEW && s.provider !== null) await this.d.jobs.reconcile(id, s.provider);
+    await this.d.store.transition(id, s.status, { ...s.fields, degraded: JSON.stringify(all) }, s.reason, s.guard ?? {});
     const declineReason = s.status === PaymentStatus.DECLINED ? s.reason : undefined;
     return paymentAnswer({ id, status: s.status, provider: s.provider, fraud: s.fraud, degraded: all, degradation: fleet.level, declineReason });
   }
@@ -86,9 +76,8 @@ export class PaymentSettler {
   }
 
   /**
-   * The payment is settled and its follow-ups queued: it leaves the unsettled index. Best effort:
-   * an entry left over only makes the sweeper look at the payment again (and queue its follow-ups
-   * again, which their job ids make harmless).
+   * The payment is settled (or given back): it leaves the unsettled index. Best effort: an entry
+   * left over only makes the sweeper look at the payment again, and find it settled.
    */
   async handedOff(id: string): Promise<void> {
     await this.d.unsettled.remove(id).catch((error: unknown) => this.log.warn(`payment ${id}: could not take it off the unsettled index (${describeError(error)}); the sweeper will look at it again`));

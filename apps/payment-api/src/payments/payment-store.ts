@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type Redis from 'ioredis';
+import { EventEmitter } from '@breakwater/resilience';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
 import { InvalidRequestDataError } from '../input/invalid-request-data.error';
 import { isWellFormed } from '../input/text-rules';
@@ -53,7 +54,7 @@ export class PaymentChangedError extends Error {
   }
 }
 
-/** The change stamps of a record (Redis time): `createdAt,lastAttemptAt,updatedAt`, as transition-payment-3.lua compares them. */
+/** The change stamps of a record (Redis time): `createdAt,lastAttemptAt,updatedAt`, as transition-payment-4.lua compares them. */
 export function changeStampsOf(fields: Record<string, string>): string {
   return [fields.createdAt ?? '', fields.lastAttemptAt ?? '', fields.updatedAt ?? ''].join(',');
 }
@@ -83,13 +84,13 @@ export function attemptsOf(fields: Record<string, string>): string[] {
   return raw === undefined || raw === '' ? [] : raw.split(',');
 }
 
-/** A recorded change: the audit entry it wrote, for the audit export. */
+/** A recorded change: the audit entry it wrote (its outbox entry names it too). */
 export interface RecordedChange {
   auditId: string;
   from: string;
 }
 
-/** Conditions of a transition (transition-payment-3.lua, ARGV[5] and ARGV[6]). */
+/** Conditions of a transition (transition-payment-4.lua, ARGV[6] and ARGV[7]). */
 export interface TransitionGuard {
   /** Only if the payment's provider attempts are exactly these. */
   ifAttempts?: readonly string[];
@@ -103,21 +104,29 @@ export interface StoredPayment {
 }
 
 /**
- * Payments in Redis. Every change of a payment's status writes the record, its history and its
- * audit entry in one script (create-payment-3.lua, transition-payment-3.lua).
+ * Payments in Redis. Every change of a payment's status writes the record, its history, its
+ * audit entry and its outbox entry in one script (create-payment-4.lua, transition-payment-4.lua):
+ * the follow-ups of a change (audit export, notifications, reconciliation) are made from the
+ * outbox (jobs/follow-ups), so none is skipped when the request dies or the script's reply is lost.
  */
 export class PaymentStore {
   private readonly createScript: ScriptCall;
   private readonly transitionScript: ScriptCall;
   private readonly attemptScript: ScriptCall;
   private readonly markExportedScript: ScriptCall;
+  private readonly recorded = new EventEmitter<string>();
+  /**
+   * A change of this payment (its id) was recorded through this store, so its shard's outbox has
+   * a new entry: the follow-up relay reads it at once rather than on its next poll.
+   */
+  readonly onRecorded = this.recorded.event;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    this.createScript = defineScript(redis, { file: 'create-payment-3.lua', dir: LUA });
-    this.transitionScript = defineScript(redis, { file: 'transition-payment-3.lua', dir: LUA });
+    this.createScript = defineScript(redis, { file: 'create-payment-4.lua', dir: LUA });
+    this.transitionScript = defineScript(redis, { file: 'transition-payment-4.lua', dir: LUA });
     this.attemptScript = defineScript(redis, { file: 'record-attempt-1.lua', dir: LUA });
     this.markExportedScript = defineScript(redis, { file: 'mark-audit-exported-1.lua', dir: LUA });
   }
@@ -129,8 +138,9 @@ export class PaymentStore {
   async create(id: string, fields: Record<string, string>): Promise<RecordedChange> {
     // cjson.decode refuses a lone surrogate: refused here, as the client's data, before the script.
     for (const [field, value] of Object.entries(fields)) if (!isWellFormed(value)) throw new InvalidRequestDataError(field, 'must be well-formed Unicode text');
-    const reply = await this.createScript(paymentKeys(this.prefix, id), [JSON.stringify({ attempts: '', ...fields }), 'payment.received']);
+    const reply = await this.createScript(paymentKeys(this.prefix, id), [id, JSON.stringify({ attempts: '', ...fields }), 'payment.received']);
     if (reply === -1) throw new PaymentTransitionError(id, 'RECEIVED', 'RECEIVED');
+    this.recorded.emit(id);
     return { auditId: String(reply), from: '' };
   }
 
@@ -141,7 +151,7 @@ export class PaymentStore {
    * only if its change stamps are still those (else PaymentChangedError): nothing touched it since.
    */
   async transition(id: string, to: PaymentStatus, fields: Record<string, string>, reason: string, guard: TransitionGuard = {}): Promise<RecordedChange> {
-    const args = [to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`];
+    const args = [id, to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`];
     if (guard.ifAttempts !== undefined || guard.ifUnchanged !== undefined) args.push(guard.ifAttempts === undefined ? '*' : guard.ifAttempts.join(','));
     if (guard.ifUnchanged !== undefined) args.push(changeStampsOf(guard.ifUnchanged));
     const reply = await this.transitionScript(paymentKeys(this.prefix, id), args);
@@ -150,6 +160,7 @@ export class PaymentStore {
     if (reply[0] === -1) throw new PaymentTransitionError(id, String(reply[1]), to);
     if (reply[0] === -3) throw new PaymentAttemptsChangedError(id, attemptsOf({ attempts: String(reply[1] ?? '') }));
     if (reply[0] === -4) throw new PaymentChangedError(id, String(reply[1] ?? ''));
+    this.recorded.emit(id);
     return { auditId: String(reply[0]), from: String(reply[1]) };
   }
 

@@ -2,7 +2,7 @@ import { PaymentStatus } from './payment';
 
 /**
  * The payment state machine (architecture.md section 3): for each status, the statuses a payment
- * may move to. transition-payment-3.lua enforces it atomically in Redis; this table is what the
+ * may move to. transition-payment-4.lua enforces it atomically in Redis; this table is what the
  * code and the docs read, and test/payment-transitions.test.ts runs the script for every pair of
  * statuses to prove the two agree.
  */

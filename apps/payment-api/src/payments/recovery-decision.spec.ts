@@ -12,9 +12,9 @@ describe('recoveryAction: the recovery table, one row each', () => {
     ['RECEIVED, written before attempts were tracked', record({ status: 'RECEIVED' }), { kind: 'needs-operator', reason: expect.stringMatching(/predates attempt tracking/) as unknown as string }],
     ['RECEIVED, an attempt at an unknown provider', record({ status: 'RECEIVED', attempts: 'provider-z' }), { kind: 'needs-operator', reason: expect.stringMatching(/unknown provider provider-z/) as unknown as string }],
     ['FAILED', record({ status: 'FAILED', attempts: 'provider-a' }), { kind: 'give-back' }],
-    ['AUTHORIZED', record({ status: 'AUTHORIZED', provider: 'provider-a' }), { kind: 'follow-ups', status: 'AUTHORIZED', provider: 'provider-a' }],
-    ['DECLINED by the fraud score (no provider)', record({ status: 'DECLINED' }), { kind: 'follow-ups', status: 'DECLINED', provider: null }],
-    ['PENDING_REVIEW at provider-b', record({ status: 'PENDING_REVIEW', provider: 'provider-b' }), { kind: 'follow-ups', status: 'PENDING_REVIEW', provider: 'provider-b' }],
+    ['AUTHORIZED', record({ status: 'AUTHORIZED', provider: 'provider-a' }), { kind: 'answer-from-record', status: 'AUTHORIZED', provider: 'provider-a' }],
+    ['DECLINED by the fraud score (no provider)', record({ status: 'DECLINED' }), { kind: 'answer-from-record', status: 'DECLINED', provider: null }],
+    ['PENDING_REVIEW at provider-b', record({ status: 'PENDING_REVIEW', provider: 'provider-b' }), { kind: 'answer-from-record', status: 'PENDING_REVIEW', provider: 'provider-b' }],
   ];
 
   it.each(rows)('%s', (_label, payment, action) => {

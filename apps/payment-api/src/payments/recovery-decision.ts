@@ -23,8 +23,8 @@ export type RecoveryAction =
   | { kind: 'pending-review'; provider: ProviderName; ifAttempts: readonly string[] }
   /** FAILED: nothing was charged; the key should have been given back. */
   | { kind: 'give-back' }
-  /** The request died between its status change and handing the payment off: its follow-ups again. */
-  | { kind: 'follow-ups'; status: Settled; provider: ProviderName | null };
+  /** The request died between its status change and settling its key: the answer is rebuilt from the record (its follow-ups came with the change, from the outbox). */
+  | { kind: 'answer-from-record'; status: Settled; provider: ProviderName | null };
 
 export const isProvider = (name: string): name is ProviderName => (PROVIDERS as readonly string[]).includes(name);
 
@@ -45,7 +45,7 @@ export function recoveryAction(payment: StoredPayment | undefined): RecoveryActi
     case PaymentStatus.AUTHORIZED:
     case PaymentStatus.DECLINED:
     case PaymentStatus.PENDING_REVIEW:
-      return { kind: 'follow-ups', status: f.status, provider: f.provider !== undefined && isProvider(f.provider) ? f.provider : null };
+      return { kind: 'answer-from-record', status: f.status, provider: f.provider !== undefined && isProvider(f.provider) ? f.provider : null };
     default:
       throw new Error(`payment ${f.id ?? '?'} has an unknown status ${String(f.status)}`);
   }

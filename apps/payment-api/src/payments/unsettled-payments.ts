@@ -1,27 +1,19 @@
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
+import { PAYMENT_SHARDS, paymentShardOf } from './payment-shards';
 
 const LUA = join(__dirname, 'lua');
 
 /**
- * Shards of the unsettled index. Every payment adds itself to it and takes itself off again, so
- * one key would put all payment traffic on one Redis Cluster shard (architecture.md section 2):
- * the index is this many sorted sets, each with a hash tag of its own.
+ * Shards of the unsettled index: the payment shards (payment-shards.ts). Every payment adds
+ * itself to it and takes itself off again, so one key would put all payment traffic on one Redis
+ * Cluster shard (architecture.md section 2): the index is this many sorted sets, each in the slot
+ * of its shard's payments.
  */
-export const UNSETTLED_SHARDS = 16;
+export const UNSETTLED_SHARDS = PAYMENT_SHARDS;
 
-/** The shard a payment's entry lives in: FNV-1a of its id, modulo UNSETTLED_SHARDS. */
-export function unsettledShardOf(paymentId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < paymentId.length; i++) {
-    hash ^= paymentId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % UNSETTLED_SHARDS;
-}
-
-/** The key of one shard: `pay:unsettled:{<n>}`, its own hash tag, so its own slot. */
+/** The key of one shard: `pay:unsettled:{<n>}`, the shard's hash tag. */
 export const unsettledShardKey = (prefix: string, shard: number): string => `${prefix}pay:unsettled:{${shard}}`;
 
 /** An entry of the index: a payment and when it was added (Redis time, ms). */
@@ -104,6 +96,6 @@ export class UnsettledPayments {
   }
 
   private keyOf(paymentId: string): string {
-    return this.keys[unsettledShardOf(paymentId)];
+    return this.keys[paymentShardOf(paymentId)];
   }
 }

@@ -4,7 +4,7 @@
   payment's entries in stream order, so every entry at or before the mark is exported and every
   entry after it is not (jobs/audit-export-processor.ts).
 
-  KEYS[1] payment hash     pay:{<id>}   auditExportedTo: an audit stream id (<ms>-<seq>)
+  KEYS[1] payment hash     pay:{<shard>}:<id>   auditExportedTo: an audit stream id (<ms>-<seq>)
 
   ARGV[1] audit entry id now in the file
 

@@ -5,7 +5,7 @@
   RECEIVED. Refused once the payment left RECEIVED (recovery settled it while this request was
   still running), so that request does not send.
 
-  KEYS[1] payment hash     pay:{<id>}   attempts: providers asked, comma-separated, in order
+  KEYS[1] payment hash     pay:{<shard>}:<id>   attempts: providers asked, comma-separated, in order
 
   ARGV[1] provider
   ARGV[2] fields to set with it, a JSON object of strings (fraud score, degraded so far, ...)

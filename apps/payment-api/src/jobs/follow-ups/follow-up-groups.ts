@@ -1,0 +1,55 @@
+import type { OutboxEntry, OutboxGroup } from '@breakwater/redis-store';
+import { PaymentStatus } from '../../payments/payment';
+import type { PaymentStore } from '../../payments/payment-store';
+import { recordedNotification } from '../../payments/recorded-payment';
+import { isProvider } from '../../payments/recovery-decision';
+import type { JobScheduler } from '../job-scheduler';
+
+/** The consumer groups of the payment outbox, one per kind of follow-up. */
+export const FOLLOW_UP_GROUPS = ['audit-export', 'notifications', 'reconcile'] as const;
+
+export interface FollowUpDeps {
+  /** Enqueues the follow-up's job; throws when it could not (the entry is then delivered again). */
+  jobs: JobScheduler;
+  store: Pick<PaymentStore, 'get'>;
+  /** A change whose follow-up cannot be made, and never will be: said, and the entry done with. */
+  cannotFollowUp: (entry: OutboxEntry, why: string) => void;
+}
+
+/**
+ * What each recorded change of a payment (an outbox entry: paymentId, auditId, status, provider)
+ * hands on, as BullMQ jobs whose ids make a repeat add nothing (job-data.ts):
+ * - audit-export: every change's audit entry is exported;
+ * - notifications: an AUTHORIZED payment notifies the addresses on its record (nothing else
+ *   does: a declined 1-cent probe must not message anyone);
+ * - reconcile: a PENDING_REVIEW payment is reconciled with the provider that may have charged it.
+ */
+export function followUpGroups(d: FollowUpDeps): OutboxGroup[] {
+  const named = (name: (typeof FOLLOW_UP_GROUPS)[number], handle: (e: OutboxEntry, paymentId: string) => Promise<void>): OutboxGroup => ({
+    name,
+    handle: async (entry) => {
+      const paymentId = entry.fields.paymentId;
+      if (paymentId === undefined || paymentId === '') return d.cannotFollowUp(entry, 'the entry names no payment');
+      await handle(entry, paymentId);
+    },
+  });
+  return [
+    named('audit-export', async (entry, paymentId) => {
+      const auditId = entry.fields.auditId;
+      if (auditId === undefined || auditId === '') return d.cannotFollowUp(entry, 'the entry names no audit entry');
+      await d.jobs.exportAudit(paymentId, auditId);
+    }),
+    named('notifications', async (entry, paymentId) => {
+      if (entry.fields.status !== PaymentStatus.AUTHORIZED) return;
+      const payment = await d.store.get(paymentId);
+      if (payment === undefined) return d.cannotFollowUp(entry, 'the payment record is gone');
+      await d.jobs.notify(recordedNotification(paymentId, PaymentStatus.AUTHORIZED, payment.fields));
+    }),
+    named('reconcile', async (entry, paymentId) => {
+      if (entry.fields.status !== PaymentStatus.PENDING_REVIEW) return;
+      const provider = entry.fields.provider ?? '';
+      if (!isProvider(provider)) return d.cannotFollowUp(entry, `PENDING_REVIEW with no known provider (${JSON.stringify(provider)}): it needs an operator`);
+      await d.jobs.reconcile(paymentId, provider);
+    }),
+  ];
+}

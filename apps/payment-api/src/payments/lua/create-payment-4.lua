@@ -1,0 +1,32 @@
+--[[
+  Records a new payment as RECEIVED, with the first line of its status history, its first audit
+  entry and its outbox entry, together: a payment never exists without its history and audit,
+  and no change is ever without its follow-ups (payment-keys.ts, the transactional outbox).
+
+  KEYS[1] payment hash     pay:{<shard>}:<id>           the payment's fields
+  KEYS[2] history list     pay:{<shard>}:<id>:history   JSON { status, at, reason } per change
+  KEYS[3] audit stream     pay:{<shard>}:<id>:audit     one entry per change: type, status, at, data
+  KEYS[4] outbox stream    pay:outbox:{<shard>}         one entry per change: paymentId, auditId, status, provider
+
+  ARGV[1] payment id
+  ARGV[2] the payment's fields as a JSON object of strings
+  ARGV[3] audit entry type (e.g. payment.received)
+
+  Returns the audit entry id, or -1 when the payment exists already
+]]
+local rcall = redis.call
+
+if rcall('EXISTS', KEYS[1]) == 1 then return -1 end
+local t = rcall('TIME')
+local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local fields = cjson.decode(ARGV[2])
+local flat = { 'status', 'RECEIVED', 'createdAt', now, 'updatedAt', now }
+for k, v in pairs(fields) do
+  flat[#flat + 1] = k
+  flat[#flat + 1] = tostring(v)
+end
+rcall('HSET', KEYS[1], unpack(flat))
+rcall('RPUSH', KEYS[2], cjson.encode({ status = 'RECEIVED', at = tonumber(now), reason = 'received' }))
+local auditId = rcall('XADD', KEYS[3], '*', 'type', ARGV[3], 'status', 'RECEIVED', 'at', now, 'data', ARGV[2])
+rcall('XADD', KEYS[4], '*', 'paymentId', ARGV[1], 'auditId', auditId, 'status', 'RECEIVED', 'provider', '')
+return auditId

@@ -1,0 +1,170 @@
+// The outbox relay (libs/redis-store/src/outbox): every entry reaches every consumer group, at
+// least once, whatever fails in between: a follow-up that throws, a consumer that dies holding
+// entries, a stream that disappears (Redis flushed), Redis itself going away. Entries every group
+// is done with are trimmed, and nothing else. Real Redis: the shared one with a unique prefix, and
+// one of the test's own for the outage.
+import Redis from 'ioredis';
+import { OutboxRelay, trimAcknowledged, type OutboxEntry, type OutboxGroup, type OutboxRelayFailure } from '@breakwater/redis-store';
+import { deleteKeysByPrefix, redisUrl, startRedisServer, uniquePrefix } from './support/redis-server';
+import { sleep, waitFor } from './support/wait-for';
+
+const prefix = uniquePrefix('outbox-relay');
+const streams = [`${prefix}outbox:{0}`, `${prefix}outbox:{1}`];
+let redis: Redis;
+const relays: OutboxRelay[] = [];
+
+/** A group that records what it was handed; `fails` decides which entries throw (and so stay pending). */
+function recordingGroup(name: string, fails: (e: OutboxEntry) => boolean = () => false): OutboxGroup & { seen: string[] } {
+  const seen: string[] = [];
+  return {
+    name,
+    seen,
+    handle: async (entry) => {
+      seen.push(entry.fields.n);
+      if (fails(entry)) throw new Error(`${name} refused ${entry.fields.n}`);
+    },
+  };
+}
+
+function relay(groups: OutboxGroup[], consumer: string, options: { reclaimIdleMs?: number; connection?: Redis } = {}): OutboxRelay {
+  // Timers far away: the test drives reads and reclaims itself, except where it says otherwise.
+  const r = new OutboxRelay({ redis: options.connection ?? redis, streams, groups, consumer, pollMs: 60_000, trimMs: 60_000, reclaimIdleMs: options.reclaimIdleMs ?? 60_000 });
+  relays.push(r);
+  return r;
+}
+
+const append = (stream: string, n: number): Promise<string | null> => redis.xadd(stream, '*', 'n', String(n));
+
+beforeAll(() => {
+  redis = new Redis(redisUrl());
+});
+
+afterEach(async () => {
+  for (const r of relays.splice(0)) await r.stop();
+  await deleteKeysByPrefix(redisUrl(), prefix);
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+test('every group gets every entry of every stream once, and acknowledges it', async () => {
+  const audit = recordingGroup('audit');
+  const notify = recordingGroup('notify');
+  const r = relay([audit, notify], 'i-1');
+  r.start();
+  for (let n = 0; n < 5; n++) await append(streams[n % 2], n);
+  await r.drain();
+  expect(audit.seen.sort()).toEqual(['0', '1', '2', '3', '4']);
+  expect(notify.seen.sort()).toEqual(['0', '1', '2', '3', '4']);
+  for (const stream of streams) for (const group of ['audit', 'notify']) expect((await redis.xpending(stream, group))[0]).toBe(0);
+  await r.drain();
+  expect(audit.seen).toHaveLength(5);
+});
+
+test('a kick reads the stream at once, without waiting for the poll', async () => {
+  const audit = recordingGroup('audit');
+  const r = relay([audit], 'i-1');
+  r.start();
+  await waitFor(async () => (await redis.exists(streams[0])) === 1, { timeoutMs: 2_000, description: 'the groups created' });
+  await append(streams[0], 7);
+  r.kick(streams[0]);
+  await waitFor(() => audit.seen.includes('7'), { timeoutMs: 1_000, intervalMs: 10, description: 'the kicked read' });
+});
+
+test('an entry whose follow-up failed stays pending for that group only, and is delivered again once idle for the reclaim time', async () => {
+  let failing = true;
+  const notify = recordingGroup('notify', () => failing);
+  const audit = recordingGroup('audit');
+  const r = relay([audit, notify], 'i-1', { reclaimIdleMs: 200 });
+  const failures: OutboxRelayFailure[] = [];
+  r.onFailure((f) => failures.push(f));
+  r.start();
+  await append(streams[0], 1);
+  await r.drain();
+  expect(failures).toEqual([expect.objectContaining({ stream: streams[0], group: 'notify', entries: 1 })]);
+  expect((await redis.xpending(streams[0], 'notify'))[0]).toBe(1);
+  expect((await redis.xpending(streams[0], 'audit'))[0]).toBe(0);
+
+  failing = false;
+  await r.reclaim(); // not idle long enough yet: nothing claimed
+  expect(notify.seen).toEqual(['1']);
+  await sleep(250);
+  await r.reclaim();
+  expect(notify.seen).toEqual(['1', '1']);
+  expect((await redis.xpending(streams[0], 'notify'))[0]).toBe(0);
+  expect(audit.seen).toEqual(['1']);
+});
+
+test('entries a consumer took and never acknowledged (it died) are claimed by another one, by the reclaim timer alone', async () => {
+  // The dead consumer: read, never acknowledged.
+  await redis.xgroup('CREATE', streams[1], 'audit', '0', 'MKSTREAM');
+  await append(streams[1], 1);
+  await append(streams[1], 2);
+  await redis.xreadgroup('GROUP', 'audit', 'dead-instance', 'COUNT', 10, 'STREAMS', streams[1], '>');
+  const audit = recordingGroup('audit');
+  const r = relay([audit], 'i-2', { reclaimIdleMs: 300 });
+  r.start();
+  await waitFor(() => audit.seen.length === 2, { timeoutMs: 3_000, description: 'the dead consumer\'s entries claimed' });
+  expect(audit.seen.sort()).toEqual(['1', '2']);
+  await waitFor(async () => (await redis.xpending(streams[1], 'audit'))[0] === 0, { timeoutMs: 1_000, description: 'acknowledged' });
+});
+
+test('a stream that disappears (Redis flushed) gets its groups again, and its new entries are delivered', async () => {
+  const audit = recordingGroup('audit');
+  const r = relay([audit], 'i-1');
+  const failures: OutboxRelayFailure[] = [];
+  r.onFailure((f) => failures.push(f));
+  r.start();
+  await r.drain();
+  await redis.del(...streams);
+  await r.drain(); // NOGROUP: the groups are made again
+  await append(streams[0], 9);
+  await r.drain();
+  expect(audit.seen).toEqual(['9']);
+  expect(failures).toEqual([]);
+});
+
+test('trimming removes what every group is done with, and keeps everything from the oldest entry still pending in any group', async () => {
+  const audit = recordingGroup('audit');
+  const notify = recordingGroup('notify', (e) => e.fields.n === '2');
+  const r = relay([audit, notify], 'i-1');
+  r.start();
+  for (let n = 1; n <= 4; n++) await append(streams[0], n);
+  await r.drain();
+  expect(await trimAcknowledged(redis, streams[0], ['audit', 'notify'])).toBe(1); // entry 1 only: 2 is pending for notify
+  expect((await redis.xrange(streams[0], '-', '+')).map(([, f]) => f[1])).toEqual(['2', '3', '4']);
+  // A group that does not exist yet still has everything to read: nothing is trimmed.
+  expect(await trimAcknowledged(redis, streams[0], ['audit', 'notify', 'later'])).toBe(0);
+});
+
+describe('with Redis gone', () => {
+  test('reads fail as reported failures, never as rejections; once Redis is back, the entries written meanwhile are delivered', async () => {
+    const server = await startRedisServer();
+    const connection = new Redis(server.url, { enableOfflineQueue: false, commandTimeout: 300, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+    connection.on('error', () => undefined);
+    try {
+      const audit = recordingGroup('audit');
+      const r = new OutboxRelay({ redis: connection, streams, groups: [audit], consumer: 'i-1', pollMs: 100, reclaimIdleMs: 300, trimMs: 200 });
+      relays.push(r);
+      const failures: OutboxRelayFailure[] = [];
+      r.onFailure((f) => failures.push(f));
+      r.start();
+      await waitFor(async () => (await connection.exists(streams[0])) === 1, { timeoutMs: 2_000, description: 'the groups created' });
+      await server.kill();
+      await waitFor(() => failures.length > 0, { timeoutMs: 3_000, description: 'a reported failure' });
+      await server.restart(); // empty: no persistence, so the streams and groups are gone too
+      const writer = new Redis(server.url);
+      try {
+        await writer.xadd(streams[0], '*', 'n', '5');
+      } finally {
+        writer.disconnect();
+      }
+      await waitFor(() => audit.seen.includes('5'), { timeoutMs: 5_000, description: 'the entry written after the outage' });
+    } finally {
+      for (const r of relays.splice(0)) await r.stop();
+      connection.disconnect();
+      await server.cleanup();
+    }
+  });
+});

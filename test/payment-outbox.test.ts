@@ -1,0 +1,62 @@
+// The payment outbox (issue 10, item 19): the script that records a change of a payment appends
+// its outbox entry in the same step, so a change never exists without the entry its follow-ups
+// are made from, and a refused change leaves none. A payment's keys and its shard's outbox share
+// one hash tag, so the scripts stay within one Redis Cluster slot.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { paymentKeys, paymentOutboxKeys } from '../apps/payment-api/src/payments/payment-keys';
+import { PaymentStore, PaymentTransitionError } from '../apps/payment-api/src/payments/payment-store';
+import { PAYMENT_SHARDS } from '../apps/payment-api/src/payments/payment-shards';
+import { unsettledShardKey } from '../apps/payment-api/src/payments/unsettled-payments';
+import { deleteKeysByPrefix, redisUrl, uniquePrefix } from './support/redis-server';
+
+const prefix = uniquePrefix('payment-outbox');
+let redis: Redis;
+let store: PaymentStore;
+
+beforeAll(() => {
+  redis = new Redis(redisUrl());
+  store = new PaymentStore(redis, prefix);
+});
+
+afterAll(async () => {
+  await deleteKeysByPrefix(redisUrl(), prefix);
+  await redis.quit();
+});
+
+const hashTag = (key: string): string | undefined => /\{([^}]*)\}/.exec(key)?.[1];
+
+async function outboxOf(id: string): Promise<Record<string, string>[]> {
+  const entries = await redis.xrange(paymentKeys(prefix, id)[3], '-', '+');
+  return entries
+    .map(([, flat]) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])))
+    .filter((fields) => fields.paymentId === id);
+}
+
+it('every recorded change has one outbox entry naming its audit entry, status and provider; a refused change has none', async () => {
+  const id = randomUUID();
+  const received = await store.create(id, { id, amount: '100' });
+  const pending = await store.transition(id, 'PENDING_REVIEW', { provider: 'provider-b' }, 'outcome unknown at provider-b');
+  await expect(store.transition(id, 'RECEIVED', {}, 'not allowed')).rejects.toBeInstanceOf(PaymentTransitionError);
+  const settled = await store.transition(id, 'AUTHORIZED', { reconciledWith: 'provider-b' }, 'reconciled: charged');
+  expect(await outboxOf(id)).toEqual([
+    { paymentId: id, auditId: received.auditId, status: 'RECEIVED', provider: '' },
+    { paymentId: id, auditId: pending.auditId, status: 'PENDING_REVIEW', provider: 'provider-b' },
+    { paymentId: id, auditId: settled.auditId, status: 'AUTHORIZED', provider: 'provider-b' },
+  ]);
+  expect((await store.audit(id)).map((e) => e.id)).toEqual([received.auditId, pending.auditId, settled.auditId]);
+});
+
+it('a payment\'s keys, its shard\'s outbox and its shard\'s unsettled index share one hash tag; payments spread over every shard', () => {
+  const shards = new Set<string>();
+  for (let i = 0; i < 2_000; i++) {
+    const keys = paymentKeys(prefix, randomUUID());
+    const tags = new Set(keys.map(hashTag));
+    expect(tags.size).toBe(1);
+    const [tag] = [...tags];
+    expect(unsettledShardKey(prefix, Number(tag))).toContain(`{${tag}}`);
+    shards.add(String(tag));
+  }
+  expect(shards.size).toBe(PAYMENT_SHARDS);
+  expect(paymentOutboxKeys(prefix)).toHaveLength(PAYMENT_SHARDS);
+});
