@@ -47,6 +47,24 @@ it('every recorded change has one outbox entry naming its audit entry, status an
   expect((await store.audit(id)).map((e) => e.id)).toEqual([received.auditId, pending.auditId, settled.auditId]);
 });
 
+it('a payment that reaches a final status expires after the retention (its record, history and audit entries); one still PENDING_REVIEW does not', async () => {
+  const retentionMs = 3 * 24 * 60 * 60 * 1000;
+  const kept = new PaymentStore(redis, prefix, retentionMs);
+  const settled = randomUUID();
+  const pending = randomUUID();
+  for (const id of [settled, pending]) await kept.create(id, { id, amount: '100' });
+  await kept.transition(settled, 'DECLINED', {}, 'declined by provider-a');
+  await kept.transition(pending, 'PENDING_REVIEW', { provider: 'provider-a' }, 'outcome unknown');
+  for (const key of paymentKeys(prefix, settled).slice(0, 3)) {
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(retentionMs - 60_000);
+    expect(ttl).toBeLessThanOrEqual(retentionMs);
+  }
+  for (const key of paymentKeys(prefix, pending).slice(0, 3)) expect(await redis.pttl(key)).toBe(-1);
+  // The outbox is trimmed by its groups, never expired with a payment.
+  expect(await redis.pttl(paymentKeys(prefix, pending)[3])).toBe(-1);
+});
+
 it('a payment\'s keys, its shard\'s outbox and its shard\'s unsettled index share one hash tag; payments spread over every shard', () => {
   const shards = new Set<string>();
   for (let i = 0; i < 2_000; i++) {

@@ -43,6 +43,9 @@ describe('payments on a healthy fleet of two instances', () => {
         expect(audit.body.length).toBeGreaterThan(0);
         expect(audit.body.every((e) => e.paymentId === answer.id)).toBe(true);
         expect(audit.body.map((e) => e.status)).toEqual(['RECEIVED', 'AUTHORIZED']);
+        // The address is the payment's to be notified at, not anyone's to read back.
+        expect(JSON.stringify(audit.body)).not.toContain('buyer@example.com');
+        expect(audit.body[0].data.notify).toBe(JSON.stringify({ email: '[redacted]' }));
       }
       expect(await sim.chargesOf([answer.id])).toEqual(new Map([[answer.id, ['provider-a']]]));
     }),

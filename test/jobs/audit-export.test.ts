@@ -67,6 +67,16 @@ describe('audit export jobs', () => {
     ]);
   });
 
+  test('given a payment that names notification targets, then the export keeps which channels were asked for and none of the targets', async () => {
+    const a = await start();
+    const id = randomUUID();
+    const received = await a.gateway.store.create(id, { id, amount: '500', currency: 'EUR', customerId: 'c-1', items: '[]', notify: JSON.stringify({ email: 'buyer@example.com', sms: '+33612345678' }) });
+    await waitFor(async () => (await auditLines(world.auditFile)).some((l) => l.auditId === received.auditId), { timeoutMs: 10_000, description: 'the export' });
+    const [line] = (await auditLines(world.auditFile)).filter((l) => l.paymentId === id);
+    expect(line.data.notify).toBe(JSON.stringify({ email: '[redacted]', sms: '[redacted]' }));
+    expect(await readFile(world.auditFile, 'utf8')).not.toMatch(/buyer@example\.com|33612345678/);
+  });
+
   test('given two instances, when both export the same entries (and again after removal), then each is in the file once', async () => {
     const a = await start();
     const b = await start();

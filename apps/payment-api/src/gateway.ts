@@ -50,7 +50,7 @@ export class Gateway {
     this.http = new HttpClient(config.simUrl, undefined, config.downstreamAnswerMaxBytes);
     this.metrics = new PaymentMetrics(config.instanceId);
     this.policies = new DownstreamPolicies(config, this.redis);
-    this.store = new PaymentStore(this.redis.data, config.keyPrefix);
+    this.store = new PaymentStore(this.redis.data, config.keyPrefix, config.paymentRetentionMs);
     const chains = Object.fromEntries(PROVIDERS.map((p) => [p, this.policies.chain(p)])) as Record<ProviderName, ReturnType<DownstreamPolicies['chain']>>;
     this.providers = new ProviderCharge(this.http, chains);
     this.jobs = new BullJobs({ config, redis: this.redis, store: this.store, providers: this.providers, policies: this.policies, http: this.http, metrics: this.metrics });

@@ -56,6 +56,7 @@ export interface AuditEntry {
   status: PaymentStatusName;
   at: number;
   reason?: string;
+  data: Record<string, string>;
 }
 
 export interface BreakerView {

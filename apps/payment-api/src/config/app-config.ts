@@ -27,6 +27,8 @@ export interface AppConfig {
    * twice `paymentDeadlineMs` (refused at start-up otherwise).
    */
   paymentLeaseMs: number;
+  /** How long a payment with a final status stays in Redis (PAYMENT_RETENTION_DAYS); 0 keeps it for ever. */
+  paymentRetentionMs: number;
   /** Where the audit-export queue appends its JSON lines. */
   auditExportFile: string;
   /** How soon a job whose worker died is run again (BullMQ lock duration). */
@@ -52,6 +54,14 @@ export interface AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/**
+ * A settled payment stays in Redis this long (its record, history and audit entries); its audit
+ * entries are in the export file within seconds, and that file is the long-term record. Redis
+ * runs `noeviction` and holds everything else too: payments kept for ever would fill it.
+ */
+export const DEFAULT_PAYMENT_RETENTION_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Reads and checks the environment once at start-up; a bad value stops the process with a clear message. */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -86,6 +96,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inventoryFallback,
     paymentDeadlineMs,
     paymentLeaseMs,
+    paymentRetentionMs: int('PAYMENT_RETENTION_DAYS', DEFAULT_PAYMENT_RETENTION_DAYS, 0) * DAY_MS,
     auditExportFile: env.AUDIT_EXPORT_FILE ?? 'audit-export.jsonl',
     jobLockMs: int('JOB_LOCK_MS', 5000, 1000),
     logLevel: isLogLevel(logLevel) ? logLevel : DEFAULT_LOG_LEVEL,

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { AuditEntry } from '../payments/payment';
 import type { PaymentStore } from '../payments/payment-store';
+import { redactAuditData } from '../payments/pii-redaction';
 import type { AuditExportCheckpoint } from './audit-export-checkpoint';
 import type { AuditExportFile, AuditExportLine } from './audit-export-file';
 import { AuditExportOvertakenError } from './audit-export-overtaken.error';
@@ -50,7 +51,7 @@ export function auditExportProcessor(store: PaymentStore, file: AuditExportFile,
 }
 
 function exportLine(entry: AuditEntry): AuditExportLine {
-  return { auditId: entry.id, paymentId: entry.paymentId, type: entry.type, status: entry.status, at: entry.at, reason: entry.reason ?? null, data: entry.data };
+  return { auditId: entry.id, paymentId: entry.paymentId, type: entry.type, status: entry.status, at: entry.at, reason: entry.reason ?? null, data: redactAuditData(entry.data) };
 }
 
 /** Orders two stream ids (`<ms>-<seq>`). */

@@ -90,7 +90,7 @@ export interface RecordedChange {
   from: string;
 }
 
-/** Conditions of a transition (transition-payment-4.lua, ARGV[6] and ARGV[7]). */
+/** Conditions of a transition (transition-payment-4.lua, ARGV[7] and ARGV[8]). */
 export interface TransitionGuard {
   /** Only if the payment's provider attempts are exactly these. */
   ifAttempts?: readonly string[];
@@ -121,9 +121,15 @@ export class PaymentStore {
    */
   readonly onRecorded = this.recorded.event;
 
+  /**
+   * @param retentionMs how long a payment that reached a final status (AUTHORIZED, DECLINED,
+   *   FAILED) is kept, its history and audit entries with it (PAYMENT_RETENTION_DAYS); 0 keeps it.
+   *   Its audit entries are in the export file by then: the export is its long-term record.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly retentionMs = 0,
   ) {
     this.createScript = defineScript(redis, { file: 'create-payment-4.lua', dir: LUA });
     this.transitionScript = defineScript(redis, { file: 'transition-payment-4.lua', dir: LUA });
@@ -151,7 +157,7 @@ export class PaymentStore {
    * only if its change stamps are still those (else PaymentChangedError): nothing touched it since.
    */
   async transition(id: string, to: PaymentStatus, fields: Record<string, string>, reason: string, guard: TransitionGuard = {}): Promise<RecordedChange> {
-    const args = [id, to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`];
+    const args = [id, to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`, String(this.retentionMs)];
     if (guard.ifAttempts !== undefined || guard.ifUnchanged !== undefined) args.push(guard.ifAttempts === undefined ? '*' : guard.ifAttempts.join(','));
     if (guard.ifUnchanged !== undefined) args.push(changeStampsOf(guard.ifUnchanged));
     const reply = await this.transitionScript(paymentKeys(this.prefix, id), args);

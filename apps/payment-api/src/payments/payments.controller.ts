@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Gateway } from '../gateway';
 import { GATEWAY } from '../gateway.token';
 import { TEXT_RULES, textProblem } from '../input/text-rules';
+import { redactAuditData } from './pii-redaction';
 import { validatePaymentRequest } from './payment-request';
 
 /** A payment id from the path, checked as every other string that enters (400 naming it). */
@@ -58,6 +59,6 @@ export class PaymentsController {
     const id = checkedId(param);
     const entries = await this.gateway.store.audit(id);
     if (entries.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no payment ${id}` });
-    return entries;
+    return entries.map((entry) => ({ ...entry, data: redactAuditData(entry.data) }));
   }
 }

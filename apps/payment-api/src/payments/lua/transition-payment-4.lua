@@ -17,17 +17,19 @@
   ARGV[3] fields to set with it, a JSON object of strings (provider, fraud score, ...)
   ARGV[4] reason (free text, kept in history and audit)
   ARGV[5] audit entry type
-  ARGV[6] optional: the move happens only if the payment's provider attempts (record-attempt-1.lua)
+  ARGV[6] retention in ms of a payment that reaches a final status (AUTHORIZED, DECLINED, FAILED):
+          its hash, history and audit stream expire then; 0 keeps them
+  ARGV[7] optional: the move happens only if the payment's provider attempts (record-attempt-1.lua)
           are exactly these (comma-separated; '' = none), i.e. no charge was started meanwhile;
           '*' = any
-  ARGV[7] optional: the move happens only if the record's change stamps are still these:
+  ARGV[8] optional: the move happens only if the record's change stamps are still these:
           `createdAt,lastAttemptAt,updatedAt` as read ('' for one the record lacks), i.e. the
           record is the one the caller looked at and nothing touched it since (the sweeper acts
           only on a payment it saw untouched for a lease)
 
   Returns { audit entry id, previous status }; { -1, current status } when the move is not
-  allowed; { -2 } when there is no such payment; { -3, attempts } when ARGV[6] does not match;
-  { -4, stamps } when ARGV[7] does not match
+  allowed; { -2 } when there is no such payment; { -3, attempts } when ARGV[7] does not match;
+  { -4, stamps } when ARGV[8] does not match
 ]]
 local rcall = redis.call
 
@@ -39,14 +41,14 @@ local from = rcall('HGET', KEYS[1], 'status')
 if not from then return { -2 } end
 local to = ARGV[2]
 if not (allowed[from] and allowed[from][to]) then return { -1, from } end
-if ARGV[6] and ARGV[6] ~= '*' then
+if ARGV[7] and ARGV[7] ~= '*' then
   local attempts = rcall('HGET', KEYS[1], 'attempts') or ''
-  if attempts ~= ARGV[6] then return { -3, attempts } end
+  if attempts ~= ARGV[7] then return { -3, attempts } end
 end
-if ARGV[7] then
+if ARGV[8] then
   local s = rcall('HMGET', KEYS[1], 'createdAt', 'lastAttemptAt', 'updatedAt')
   local stamps = (s[1] or '') .. ',' .. (s[2] or '') .. ',' .. (s[3] or '')
-  if stamps ~= ARGV[7] then return { -4, stamps } end
+  if stamps ~= ARGV[8] then return { -4, stamps } end
 end
 
 local t = rcall('TIME')
@@ -60,4 +62,8 @@ rcall('HSET', KEYS[1], unpack(flat))
 rcall('RPUSH', KEYS[2], cjson.encode({ status = to, at = tonumber(now), reason = ARGV[4] }))
 local id = rcall('XADD', KEYS[3], '*', 'type', ARGV[5], 'status', to, 'at', now, 'reason', ARGV[4], 'data', ARGV[3])
 rcall('XADD', KEYS[4], '*', 'paymentId', ARGV[1], 'auditId', id, 'status', to, 'provider', rcall('HGET', KEYS[1], 'provider') or '')
+local retention = tonumber(ARGV[6])
+if retention > 0 and (to == 'AUTHORIZED' or to == 'DECLINED' or to == 'FAILED') then
+  for i = 1, 3 do rcall('PEXPIRE', KEYS[i], retention) end
+end
 return { id, from }
