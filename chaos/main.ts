@@ -9,7 +9,7 @@ import { SUMMARY_HEADERS, summaryRow, textTable } from './report/summary-table';
 import { runSuite } from './run-suite';
 
 const log = (message: string): void => {
-  process.stderr.write(`[chaos] ${message}\n`);
+  process.stderr.write(`[chaos] ${new Date().toISOString()} ${message}\n`);
 };
 
 async function main(): Promise<number> {

@@ -18,6 +18,8 @@ export interface AuditCheck {
   duplicated: string[];
   /** Payments whose entries could not be read. */
   unreadable: number;
+  /** The export queue had not drained when the file was read: `missing` may still be on its way. */
+  lagging: boolean;
 }
 
 export const entryKey = (paymentId: string, auditId: string): string => `${paymentId}/${auditId}`;
@@ -44,9 +46,9 @@ export async function exportedCounts(fleetDir: string): Promise<Map<string, numb
   return counts;
 }
 
-export async function checkAuditExport(baseUrl: string, fleetDir: string, paymentIds: readonly string[]): Promise<AuditCheck> {
+export async function checkAuditExport(baseUrl: string, fleetDir: string, paymentIds: readonly string[], lagging: boolean): Promise<AuditCheck> {
   const counts = await exportedCounts(fleetDir);
-  const result: AuditCheck = { entries: 0, exportedLines: [...counts.values()].reduce((a, b) => a + b, 0), missing: [], duplicated: [], unreadable: 0 };
+  const result: AuditCheck = { entries: 0, exportedLines: [...counts.values()].reduce((a, b) => a + b, 0), missing: [], duplicated: [], unreadable: 0, lagging };
   await poolMap(paymentIds, CONCURRENCY, async (id) => {
     try {
       const answer = await requestJson('GET', `${baseUrl}/payments/${encodeURIComponent(id)}/audit`);

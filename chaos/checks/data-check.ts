@@ -11,7 +11,14 @@ import { waitForQueues } from './queues';
 
 /** The export queue may lag (docs/payment-gateway.md, "Known limits"): waited for while it shrinks. */
 const AUDIT_STALL_MS = 20_000;
-const AUDIT_CAP_MS = 180_000;
+
+export class DataCheckInterruptedError extends Error {
+  override readonly name = 'DataCheckInterruptedError';
+  readonly code = 'CHAOS_DATA_CHECK_INTERRUPTED';
+  constructor() {
+    super('the data check was interrupted');
+  }
+}
 
 export interface DataCheck {
   payments: number;
@@ -32,6 +39,8 @@ export interface DataCheckInput {
   sim: Simulator;
   samples: readonly Sample[];
   recoveryWindowMs: number;
+  /** How long the audit export queue gets to drain in all. */
+  auditWaitMs: number;
   log: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -49,8 +58,9 @@ export async function runDataCheck(input: DataCheckInput): Promise<DataCheck> {
     await sleep(2_000, input.signal);
     pending = (await checkPaymentRecords(readers, pending)).pendingReview;
   }
-  const auditDrained = await waitForQueues(input.lb, ['audit-export'], AUDIT_STALL_MS, AUDIT_CAP_MS, input.log, input.signal);
-  const audit = await checkAuditExport(input.lb, input.fleetDir, ids);
+  const auditDrained = await waitForQueues(input.lb, ['audit-export'], AUDIT_STALL_MS, input.auditWaitMs, input.log, input.signal);
+  if (input.signal?.aborted === true) throw new DataCheckInterruptedError();
+  const audit = await checkAuditExport(input.lb, input.fleetDir, ids, !auditDrained);
   const charges = await input.sim.ledger();
   const charged = new Set(charges.map((c) => c.idempotencyKey));
   return {

@@ -19,7 +19,7 @@ export function dataSummary(r: ExperimentResult): string {
   const problems = [
     [d.records.lost.length + Object.keys(d.records.stuck).length, 'lost'],
     [d.ledger.doubleCharged.length, 'charged twice'],
-    [d.audit.missing.length, 'audit missing'],
+    [d.audit.missing.length, d.audit.lagging ? 'audit not yet exported' : 'audit missing'],
     [d.audit.duplicated.length, 'audit twice'],
     [d.pendingUnreconciled.length, 'pending review'],
   ].filter(([n]) => Number(n) > 0);

@@ -17,6 +17,11 @@ import { ProgressLine } from './progress';
 import type { ExperimentResult } from './result';
 
 const TICK_MS = 500;
+/**
+ * Load before the clock starts, not measured: a fleet that just started runs on a cold JIT and
+ * cold connections (p95 of seconds for its first seconds on the 2-core machine), not its steady state.
+ */
+export const WARMUP_MS = 5_000;
 const CONNECTIONS = 128;
 /** Abort rule needs this many answers in its window before it judges. */
 const ABORT_MIN_SAMPLES = 20;
@@ -27,6 +32,7 @@ export interface RunSettings {
   ratePerSecond: number;
   /** How long PENDING_REVIEW payments get to be reconciled after the load. */
   recoveryWindowMs: number;
+  auditWaitMs: number;
   log: (message: string) => void;
   /** Ctrl-C: the experiment heals and ends early. */
   signal: AbortSignal;
@@ -34,6 +40,11 @@ export interface RunSettings {
 
 export async function runExperiment(experiment: Experiment, settings: RunSettings): Promise<{ result: ExperimentResult; samples: Sample[] }> {
   const { env, timing, log } = settings;
+  const warmup = new OpenModelLoad({ url: env.lb, ratePerSecond: settings.ratePerSecond, durationMs: WARMUP_MS, keyPrefix: `chaos-warmup-${randomUUID().slice(0, 8)}-`, connections: CONNECTIONS, now: () => performance.now() });
+  const stopWarmup = (): void => warmup.stop();
+  settings.signal.addEventListener('abort', stopWarmup, { once: true });
+  if (!settings.signal.aborted) await warmup.run();
+  settings.signal.removeEventListener('abort', stopWarmup);
   const t0 = performance.now();
   const now = (): number => performance.now() - t0;
   const stop = new AbortController();
@@ -128,7 +139,7 @@ export async function runExperiment(experiment: Experiment, settings: RunSetting
   let data: DataCheck | null = null;
   if (!settings.signal.aborted) {
     try {
-      data = await runDataCheck({ lb: env.lb, instances: env.instances, fleetDir: env.fleetDir, sim: env.sim, samples, recoveryWindowMs: settings.recoveryWindowMs, log, signal: settings.signal });
+      data = await runDataCheck({ lb: env.lb, instances: env.instances, fleetDir: env.fleetDir, sim: env.sim, samples, recoveryWindowMs: settings.recoveryWindowMs, auditWaitMs: settings.auditWaitMs, log, signal: settings.signal });
     } catch (e) {
       error ??= `data check failed: ${e instanceof Error ? e.message : String(e)}`;
     }
