@@ -20,6 +20,8 @@ import { AbandonedPaymentSweeper } from './payments/abandoned-payment-sweeper';
 import { UnsettledPayments } from './payments/unsettled-payments';
 import { QueueLock } from './jobs/queue-lock';
 import { ProviderCharge } from './providers/provider-charge';
+import { createPolicyTelemetry } from './telemetry/policy-telemetry';
+import { shutdownTracing } from './telemetry/tracing-shutdown';
 
 /** Stock levels are fresh for 5 s and may be served stale for 10 minutes when inventory fails. */
 export const INVENTORY_FRESH_MS = 5_000;
@@ -43,13 +45,15 @@ export class Gateway {
   /** What an operator watching this instance's stderr reads. */
   readonly log: OperatorLog;
   private activity: Disposable | undefined;
+  private readonly observed: Disposable[] = [];
 
   constructor(readonly config: AppConfig) {
     this.log = new OperatorLog(config.logLevel, { instance: config.instanceId });
     this.redis = new RedisConnections(config.redisUrl);
     this.http = new HttpClient(config.simUrl, undefined, config.downstreamAnswerMaxBytes);
     this.metrics = new PaymentMetrics(config.instanceId);
-    this.policies = new DownstreamPolicies(config, this.redis);
+    const telemetry = createPolicyTelemetry(this.metrics.registry, config.tracing);
+    this.policies = new DownstreamPolicies(config, this.redis, telemetry);
     this.store = new PaymentStore(this.redis.data, config.keyPrefix, config.paymentRetentionMs);
     const chains = Object.fromEntries(PROVIDERS.map((p) => [p, this.policies.chain(p)])) as Record<ProviderName, ReturnType<DownstreamPolicies['chain']>>;
     this.providers = new ProviderCharge(this.http, chains);
@@ -58,6 +62,7 @@ export class Gateway {
       freshMs: INVENTORY_FRESH_MS,
       staleMs: INVENTORY_STALE_MS,
     });
+    this.observed.push(telemetry.observer.cache(inventoryCache));
     const unsettled = new UnsettledPayments(this.redis.data, config.keyPrefix);
     this.flow = new PaymentFlow({
       store: this.store,
@@ -95,5 +100,7 @@ export class Gateway {
     await this.policies.close();
     await this.http.close();
     await this.redis.close();
+    for (const o of this.observed.splice(0)) o.dispose();
+    await shutdownTracing();
   }
 }

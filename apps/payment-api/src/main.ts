@@ -1,3 +1,5 @@
+// First: the tracing SDK must patch http and undici before anything loads them.
+import './telemetry/start-tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';

@@ -4,6 +4,7 @@ import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../log
 import { DEFAULT_MAX_ANSWER_BYTES } from '../downstreams/http-client';
 import { DEFAULT_NOTIFY_RATE_LIMIT, DEFAULT_NOTIFY_RATE_WINDOW_MS, type NotifyRateSettings } from '../jobs/notify-rate-limit';
 import { loadAuthSettings, type AuthSettings } from '../auth/auth-settings';
+import { tracingEnabled } from '../telemetry/tracing-settings';
 import { loadDownstreamSettings, type DownstreamName, type DownstreamSettings } from './downstream-config';
 
 /** What to do with a payment when the inventory service is down and nothing is cached. */
@@ -51,6 +52,8 @@ export interface AppConfig {
   /** The largest downstream answer body read (DOWNSTREAM_ANSWER_MAX_BYTES, default 64 KiB); a bigger one is dropped, a failure of that downstream. */
   downstreamAnswerMaxBytes: number;
   downstreams: Record<DownstreamName, DownstreamSettings>;
+  /** Spans for downstream calls and resilience decisions: on when OTEL_EXPORTER_OTLP_ENDPOINT is set (telemetry/tracing-settings.ts). */
+  tracing: boolean;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -105,6 +108,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     downstreamAnswerMaxBytes: int('DOWNSTREAM_ANSWER_MAX_BYTES', DEFAULT_MAX_ANSWER_BYTES, 1024),
     notifyRate: { limit: int('NOTIFY_RATE_LIMIT', DEFAULT_NOTIFY_RATE_LIMIT, 1), windowMs: int('NOTIFY_RATE_WINDOW_MS', DEFAULT_NOTIFY_RATE_WINDOW_MS, 1000) },
     downstreams: loadDownstreamSettings(env),
+    tracing: tracingEnabled(env),
   };
   if (problems.length > 0) throw new InvalidConfigError('payment-api environment', problems);
   return config;

@@ -4,7 +4,7 @@ import { InvalidConfigError } from '../errors/config.error';
 import { isRetryBudgetExhaustedError, RETRY_BUDGET_EXHAUSTED, RetryBudgetExhaustedError } from '../errors/retry-budget-exhausted.error';
 import { TimeoutError } from '../errors/timeout.error';
 import { LocalRetryBudget } from './retry-budget';
-import { retry, RetryPolicy, retryUnlessRefused, type RetryGivenUp, type RetryOptions, type RetryScheduled } from './retry-policy';
+import { retry, RetryPolicy, retryUnlessRefused, type RetryGivenUp, type RetryOptions, type RetryScheduled, type RetrySucceeded } from './retry-policy';
 import { advance, clock, watch } from '../../test-support/fake-time';
 
 /**
@@ -77,6 +77,26 @@ describe('RetryPolicy', () => {
     expect((retries[2].error as Error).message).toBe('503 #3');
     expect(retries[0].policy).toBe('inventory');
     expect(giveUps).toEqual([]);
+  });
+
+  it('says how many attempts a call that succeeded took (onSuccess), once per call, and nothing for a call that gave up', async () => {
+    const { policy } = inventoryRetry({ maxAttempts: 2 });
+    const successes: RetrySucceeded[] = [];
+    policy.onSuccess((s) => successes.push(s));
+
+    await expect(policy.execute(inventory(0).call)).resolves.toBe('in stock');
+    const second = watch(policy.execute(inventory(1).call));
+    await advance(50);
+    expect(second.value).toBe('in stock');
+    const third = policy.execute(inventory(2).call);
+    const failed = expect(third).rejects.toThrow('503 #2');
+    await advance(50);
+    await failed;
+
+    expect(successes).toEqual([
+      { policy: 'inventory', attempts: 1 },
+      { policy: 'inventory', attempts: 2 },
+    ]);
   });
 
   it('makes maxAttempts attempts in all, then gives up with the last error (reason attempts)', async () => {

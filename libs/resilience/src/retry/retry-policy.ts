@@ -46,6 +46,12 @@ export interface RetryScheduled {
   error: unknown;
 }
 
+/** The call succeeded; `attempts` 1 means without a retry. */
+export interface RetrySucceeded {
+  policy: string;
+  attempts: number;
+}
+
 export type GiveUpReason = 'attempts' | 'not-retryable' | 'deadline' | 'budget' | 'aborted';
 
 export interface RetryGivenUp {
@@ -67,8 +73,11 @@ export class RetryPolicy implements Policy {
   private readonly random: () => number;
   private readonly retrying = new EventEmitter<RetryScheduled>();
   private readonly givingUp = new EventEmitter<RetryGivenUp>();
+  private readonly succeeding = new EventEmitter<RetrySucceeded>();
   readonly onRetry = this.retrying.event;
   readonly onGiveUp = this.givingUp.event;
+  /** With onGiveUp, every call ends in exactly one of the two: what "retry calls by kind" counts. */
+  readonly onSuccess = this.succeeding.event;
 
   constructor(
     readonly name: string,
@@ -92,7 +101,9 @@ export class RetryPolicy implements Policy {
     let previousDelay = this.backoff.baseMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await call(signal ?? NEVER_ABORTED);
+        const result = await call(signal ?? NEVER_ABORTED);
+        if (this.succeeding.hasListeners) this.succeeding.emit({ policy: this.name, attempts: attempt });
+        return result;
       } catch (error) {
         const reason = this.refusal(attempt, error, signal);
         if (reason !== undefined) throw this.giveUp(attempt, reason, error);

@@ -1,0 +1,34 @@
+/**
+ * Imported first by main.ts, before anything else loads: the instrumentations patch http and
+ * undici as they are loaded, so a module loaded before them would go untraced. The SDK itself is
+ * required only when tracing is on, so an instance without an OTLP endpoint never loads it.
+ *
+ * The SDK reads the standard variables itself: OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf by default, http/json, grpc), OTEL_SERVICE_NAME,
+ * OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, OTEL_RESOURCE_ATTRIBUTES.
+ */
+import type { IncomingMessage } from 'node:http';
+import { DEFAULT_SERVICE_NAME, tracingEnabled, UNTRACED_PATHS } from './tracing-settings';
+import { onTracingShutdown } from './tracing-shutdown';
+
+function startTracing(env: NodeJS.ProcessEnv): void {
+  if (!tracingEnabled(env)) return;
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+  const sdk = new NodeSDK({
+    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName: DEFAULT_SERVICE_NAME }),
+    // Spans only: metrics are Prometheus' (GET /metrics), logs the operator log on stderr.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      // The server span of every request; the downstream calls (undici, not node:http) get theirs below.
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.includes((request.url ?? '').split('?')[0]) }),
+      new UndiciInstrumentation(),
+    ],
+  });
+  sdk.start();
+  onTracingShutdown(() => sdk.shutdown());
+}
+
+startTracing(process.env);
