@@ -4,7 +4,8 @@
 // is done with are trimmed, and nothing else. Real Redis: the shared one with a unique prefix, and
 // one of the test's own for the outage.
 import Redis from 'ioredis';
-import { OutboxRelay, trimAcknowledged, type OutboxEntry, type OutboxGroup, type OutboxRelayFailure } from '@breakwater/redis-store';
+import { defineScript, OutboxRelay, trimAcknowledged, type OutboxEntry, type OutboxGroup, type OutboxRelayFailure } from '@breakwater/redis-store';
+import { TcpFaultProxy } from './support/tcp-fault-proxy';
 import { deleteKeysByPrefix, redisUrl, startRedisServer, uniquePrefix } from './support/redis-server';
 import { sleep, waitFor } from './support/wait-for';
 
@@ -136,6 +137,65 @@ test('trimming removes what every group is done with, and keeps everything from 
   expect((await redis.xrange(streams[0], '-', '+')).map(([, f]) => f[1])).toEqual(['2', '3', '4']);
   // A group that does not exist yet still has everything to read: nothing is trimmed.
   expect(await trimAcknowledged(redis, streams[0], ['audit', 'notify', 'later'])).toBe(0);
+});
+
+test('a follow-up that throws rather than rejects is one failed entry, left pending, never a rejection of the relay', async () => {
+  const throwing: OutboxGroup = {
+    name: 'audit',
+    handle: (entry) => {
+      if (entry.fields.n === '1') throw new Error('thrown, not rejected');
+      return Promise.resolve();
+    },
+  };
+  const r = relay([throwing], 'i-1');
+  const failures: OutboxRelayFailure[] = [];
+  r.onFailure((f) => failures.push(f));
+  r.start();
+  await append(streams[0], 1);
+  await append(streams[0], 2);
+  await r.drain();
+  expect(failures).toEqual([expect.objectContaining({ group: 'audit', entries: 1, error: expect.objectContaining({ message: 'thrown, not rejected' }) })]);
+  expect((await redis.xpending(streams[0], 'audit'))[0]).toBe(1);
+});
+
+test('forgetting an idle consumer is refused, in the same step, while it has an entry pending: deleting it would drop the entry for good', async () => {
+  const forget = defineScript(redis, { file: 'forget-idle-consumer-1.lua' });
+  await redis.xgroup('CREATE', streams[0], 'reconcile', '0', 'MKSTREAM');
+  const id = await append(streams[0], 1);
+  await redis.xreadgroup('GROUP', 'reconcile', 'instance-b', 'COUNT', 1, 'STREAMS', streams[0], '>');
+  expect(await forget([streams[0]], ['reconcile', 'instance-b'])).toBe(0);
+  expect((await redis.xpending(streams[0], 'reconcile'))[0]).toBe(1);
+  await redis.xack(streams[0], 'reconcile', String(id));
+  expect(await forget([streams[0]], ['reconcile', 'instance-b'])).toBe(1);
+  expect(await redis.xinfo('CONSUMERS', streams[0], 'reconcile')).toEqual([]);
+});
+
+test('stop does not wait for a reclaim pass to walk every stream when Redis has gone silent', async () => {
+  const target = new URL(redisUrl());
+  const proxy = await TcpFaultProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+  // The instance's data connection: a command gives up after 1 s.
+  const connection = new Redis(`redis://127.0.0.1:${proxy.port}`, { enableOfflineQueue: false, commandTimeout: 1_000, maxRetriesPerRequest: 0 });
+  connection.on('error', () => undefined);
+  await new Promise((resolve) => connection.once('ready', resolve));
+  const many = Array.from({ length: 16 }, (_, n) => `${prefix}outbox:{silent-${n}}`);
+  const r = new OutboxRelay({ redis: connection, streams: many, groups: [recordingGroup('audit')], consumer: 'i-1', pollMs: 60_000, trimMs: 60_000, reclaimIdleMs: 60_000 });
+  r.onFailure(() => undefined);
+  try {
+    r.start();
+    await r.drain();
+    await waitFor(async () => (await redis.exists(many[15])) === 1, { timeoutMs: 3_000, description: 'the groups created' });
+    proxy.setToxics({ blackHole: true });
+    const reclaiming = r.reclaim();
+    await sleep(100);
+    const stopping = r.stop();
+    const stoppedFirst = await Promise.race([stopping.then(() => true), sleep(4_000).then(() => false)]);
+    expect(stoppedFirst).toBe(true); // walking all 16 would take 16 command timeouts
+    await reclaiming;
+  } finally {
+    await r.stop();
+    connection.disconnect();
+    await proxy.close();
+  }
 });
 
 describe('with Redis gone', () => {

@@ -25,7 +25,7 @@ export class QueueMetrics {
     this.jobs = new Counter({ name: 'breakwater_jobs_total', help: 'Job runs by queue and outcome', labelNames: ['queue', 'outcome'], registers: [registry] });
     this.enqueueFailures = new Counter({
       name: 'breakwater_job_enqueue_failures_total',
-      help: 'Jobs that could not be enqueued (Redis unreachable or slow); the payment went on without them',
+      help: 'Follow-up jobs that could not be enqueued (Redis unreachable or slow); the outbox delivers each again',
       labelNames: ['queue'],
       registers: [registry],
     });

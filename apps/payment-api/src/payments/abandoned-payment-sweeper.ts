@@ -38,8 +38,8 @@ const changedMeanwhile = (error: unknown): boolean => error instanceof PaymentCh
 
 /**
  * Recovers payments whose request died and whose client never comes back (issue 10, item 21):
- * without it a payment left RECEIVED with a charge that went through, or PENDING_REVIEW without
- * its reconcile job, stays so until a request with its key comes back. Every SWEEP_INTERVAL_MS
+ * without it a payment left RECEIVED with a charge that went through stays so until a request
+ * with its key comes back. Every SWEEP_INTERVAL_MS
  * each instance tries the sweep lock (SET NX PX, a single-Redis redlock: it only saves work,
  * since every step of a recovery is guarded or idempotent, so two sweepers, or a sweeper and a
  * client's own recovery, at once are harmless); the holder takes the unsettled payments older than
@@ -47,7 +47,7 @@ const changedMeanwhile = (error: unknown): boolean => error instanceof PaymentCh
  * recovers it by the rules of PaymentRecovery.recover (recoverAbandoned) on what it read: a move
  * happens only if the record is still the one read, and the entry goes only if it is still the one
  * read, so a client's retry that takes the payment up meanwhile keeps it. A payment stays on the
- * index until its recovery succeeds; a failure (Redis, a reconcile job that cannot be queued)
+ * index until its recovery succeeds; a failure (Redis)
  * moves its entry back so that it is tried again SWEEP_RETRY_MS later, and the entries behind it
  * are reached meanwhile.
  */

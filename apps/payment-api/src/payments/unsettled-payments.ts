@@ -24,7 +24,7 @@ export interface UnsettledEntry {
 
 /**
  * Payments whose request has not handed them off yet: added before the record is created,
- * removed once the request (or a recovery) has settled the payment and queued its follow-ups.
+ * removed once the request (or a recovery) has settled the payment (its follow-ups come from the outbox).
  * What stays here longer than the lease belongs to a request that died, and the abandoned-payment
  * sweeper recovers it even if its client never comes back.
  *
@@ -34,7 +34,7 @@ export interface UnsettledEntry {
  * because those touch one payment's slot only. Not atomic with them, and need not be: it is added
  * before the record exists and removed after the hand-off, so every payment that could be left
  * behind is in it, and an entry left over (a removal that failed) only costs the sweeper a look at
- * a payment that is fine, whose follow-ups it queues again (harmless by job id).
+ * a payment that is fine, which it finds settled.
  */
 export class UnsettledPayments {
   private readonly keys: readonly string[];

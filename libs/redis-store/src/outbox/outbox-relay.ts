@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { EventEmitter } from '@breakwater/resilience';
+import { defineScript, type ScriptCall } from '../script-loader';
 import { acknowledge, claimIdle, ensureGroup, isNoGroupError, readNew } from './outbox-commands';
 import type { OutboxEntry, OutboxGroup } from './outbox-entry';
 import { forgetStaleConsumers, trimAcknowledged } from './outbox-trim';
@@ -60,9 +61,11 @@ export class OutboxRelay {
   private trimming: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private running = false;
+  private readonly forgetConsumer: ScriptCall;
 
   constructor(options: OutboxRelayOptions) {
     this.o = { pollMs: DEFAULT_OUTBOX_POLL_MS, reclaimIdleMs: DEFAULT_OUTBOX_RECLAIM_IDLE_MS, trimMs: DEFAULT_OUTBOX_TRIM_MS, batch: DEFAULT_OUTBOX_BATCH, ...options };
+    this.forgetConsumer = defineScript(options.redis, { file: 'forget-idle-consumer-1.lua' });
   }
 
   /** Creates the groups (best effort: a missing one is created when a read finds it missing) and starts reading. */
@@ -146,6 +149,8 @@ export class OutboxRelay {
     if (this.reclaiming !== undefined || !this.running) return;
     this.reclaiming = (async () => {
       for (const stream of this.o.streams) {
+        // A stop waits for this pass: with Redis stalled, each stream costs a command timeout.
+        if (!this.running) return;
         await Promise.all(this.o.groups.map((group) => this.reclaimOf(stream, group)));
       }
     })().finally(() => (this.reclaiming = undefined));
@@ -170,7 +175,8 @@ export class OutboxRelay {
   /** Runs the group's follow-up for each entry and acknowledges those that succeeded. */
   private async deliver(stream: string, group: OutboxGroup, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const results = await Promise.allSettled(entries.map((entry) => group.handle(entry)));
+    // Through a promise: a handler that throws rather than rejects is one failed entry, not a rejection of this pass.
+    const results = await Promise.allSettled(entries.map((entry) => Promise.resolve().then(() => group.handle(entry))));
     const done = entries.filter((_, i) => results[i].status === 'fulfilled').map((entry) => entry.id);
     const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (firstFailure !== undefined) this.failed({ stream, group: group.name, entries: entries.length - done.length, error: firstFailure.reason });
@@ -193,9 +199,10 @@ export class OutboxRelay {
     const names = this.o.groups.map((g) => g.name);
     this.trimming = (async () => {
       for (const stream of this.o.streams) {
+        if (!this.running) return;
         try {
           await trimAcknowledged(this.o.redis, stream, names);
-          for (const group of names) await forgetStaleConsumers(this.o.redis, stream, group, this.o.consumer);
+          for (const group of names) await forgetStaleConsumers(this.o.redis, this.forgetConsumer, { stream, group, self: this.o.consumer });
         } catch (error) {
           if (!isNoGroupError(error) && !isNoSuchKeyError(error)) this.failed({ stream, entries: 0, error });
         }

@@ -1,7 +1,13 @@
 import type Redis from 'ioredis';
+import type { ScriptCall } from '../script-loader';
 import { earliestStreamId } from './stream-ids';
 
-/** A consumer of this group with nothing pending and idle this long is gone (an instance that was replaced). */
+/**
+ * A consumer of a group with nothing pending that got no entry for this long is forgotten: each
+ * instance that ever ran is a consumer, and the group would otherwise list every one of them for
+ * ever. (On Redis 7.0 an empty read does not refresh a consumer's idle time, so a live instance
+ * on a quiet shard qualifies too; forgetting it is harmless, its next read makes it again.)
+ */
 export const STALE_CONSUMER_MS = 60 * 60_000;
 
 interface GroupInfo {
@@ -45,21 +51,20 @@ export async function trimAcknowledged(redis: Redis, stream: string, groups: rea
 }
 
 /**
- * Deletes the group's consumers that have nothing pending and have been idle for
- * STALE_CONSUMER_MS, other than `self`: each instance that ever ran is a consumer, and the group
- * would otherwise list every one of them forever.
+ * Forgets the group's consumers other than `self` that have had nothing pending and no entry for
+ * STALE_CONSUMER_MS. The delete checks again that nothing is pending in the same step
+ * (forget-idle-consumer-1.lua): a consumer that took an entry since the look keeps it.
  */
-export async function forgetStaleConsumers(redis: Redis, stream: string, group: string, self: string): Promise<number> {
-  const reply = (await redis.xinfo('CONSUMERS', stream, group)) as unknown;
+export async function forgetStaleConsumers(redis: Redis, forget: ScriptCall, p: { stream: string; group: string; self: string }): Promise<number> {
+  const reply = (await redis.xinfo('CONSUMERS', p.stream, p.group)) as unknown;
   if (!Array.isArray(reply)) return 0;
   let forgotten = 0;
   for (const flat of reply.filter(Array.isArray) as unknown[][]) {
     const f = new Map<string, unknown>();
     for (let i = 0; i + 1 < flat.length; i += 2) f.set(String(flat[i]), flat[i + 1]);
     const name = String(f.get('name'));
-    if (name === self || Number(f.get('pending')) !== 0 || Number(f.get('idle')) < STALE_CONSUMER_MS) continue;
-    await redis.xgroup('DELCONSUMER', stream, group, name);
-    forgotten++;
+    if (name === p.self || Number(f.get('pending')) !== 0 || Number(f.get('idle')) < STALE_CONSUMER_MS) continue;
+    forgotten += Number(await forget([p.stream], [p.group, name]));
   }
   return forgotten;
 }
