@@ -1,0 +1,48 @@
+// Given a payment-api process started with OTEL_EXPORTER_OTLP_ENDPOINT (http/json) pointing at a
+// receiver on loopback, when a payment is made, then the receiver gets one trace holding the
+// request's server span and, under it, a span per downstream call with its breaker's name, state
+// and decision: the SDK started in main.ts before anything else loaded, and exports for real.
+import { SpanAttributes, SpanNames } from '@breakwater/telemetry';
+import { OtlpReceiver } from '../support/otlp-receiver';
+import { waitFor } from '../support/wait-for';
+import { pay } from './support/http-clients';
+import { PaymentStack, STACK_START_TIMEOUT_MS, STACK_STOP_TIMEOUT_MS } from './support/payment-stack';
+
+describe('OTLP export of a payment trace', () => {
+  let receiver: OtlpReceiver;
+  let stack: PaymentStack;
+
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start();
+    stack = new PaymentStack({
+      label: 'otlp',
+      instances: 1,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
+    await stack.start();
+  }, STACK_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.close();
+  }, STACK_STOP_TIMEOUT_MS);
+
+  it('sends the request span with the downstream call spans under it', async () => {
+    const answer = await pay(stack.url(0));
+    expect(answer.provider).toBe('provider-a');
+    const providerSpan = (): (typeof receiver.spans)[number] | undefined => receiver.spans.find((s) => s.name === SpanNames.downstreamCall('provider-a'));
+    await waitFor(() => providerSpan() !== undefined && receiver.spans.some((s) => s.parentSpanId === '' && s.traceId === providerSpan()?.traceId), {
+      timeoutMs: 10_000,
+      description: 'the payment trace at the receiver',
+    });
+    const charge = providerSpan();
+    expect(charge?.attributes).toMatchObject({ [SpanAttributes.breakerName]: 'provider-a', [SpanAttributes.breakerState]: 'CLOSED', [SpanAttributes.decision]: 'allowed' });
+    expect(charge?.service).toBe('payment-api');
+    const trace = receiver.spans.filter((s) => s.traceId === charge?.traceId);
+    const root = trace.find((s) => s.parentSpanId === '');
+    // The HTTP server span of POST /payments, from the http instrumentation.
+    expect(root?.name).toMatch(/^POST/);
+    expect(trace.map((s) => s.name)).toEqual(expect.arrayContaining([SpanNames.downstreamCall('fraud'), SpanNames.downstreamCall('provider-a')]));
+    // The provider's HTTP client span (undici) sits under the breaker's span.
+    expect(trace.some((s) => s.parentSpanId === charge?.spanId)).toBe(true);
+  });
+});
