@@ -37,6 +37,7 @@ export class OpenModelLoad {
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private finished: Promise<Sample[]> | undefined;
+  private endSchedule: () => void = () => undefined;
 
   constructor(private readonly options: LoadOptions) {
     checkSchedule(options);
@@ -55,13 +56,12 @@ export class OpenModelLoad {
   /** Starts the schedule; resolves with every sample once it ended (or stop()) and nothing is in flight. */
   run(): Promise<Sample[]> {
     this.startedAt = this.options.now();
-    let ended!: () => void;
-    const scheduleEnded = new Promise<void>((resolve) => (ended = resolve));
+    const scheduleEnded = new Promise<void>((resolve) => (this.endSchedule = resolve));
     const total = totalArrivals(this.options);
     const tick = (): void => {
       const due = this.stopped ? this.issued : arrivalsDueBy(this.options, this.options.now() - this.startedAt);
       while (this.issued < due) this.issue(this.startedAt + dueOffsetMs(this.options, this.issued));
-      if (this.stopped || this.issued >= total) ended();
+      if (this.stopped || this.issued >= total) this.endSchedule();
       else this.timer = setTimeout(tick, TICK_MS);
     };
     tick();
@@ -78,6 +78,8 @@ export class OpenModelLoad {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    // The cleared tick would have ended the schedule: end it here, or run() never resolves.
+    this.endSchedule();
   }
 
   private issue(dueAt: number): void {

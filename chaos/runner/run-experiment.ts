@@ -89,8 +89,10 @@ export async function runExperiment(experiment: Experiment, settings: RunSetting
       const latest = poller.latest();
       const states = latest === undefined ? '' : Object.values(latest.views).map((v) => (v === null ? 'down' : watched === undefined ? (Object.values(v).every((s) => s === 'CLOSED') ? 'ok' : 'not-closed') : (v[watched] ?? '?'))).join(',');
       progress.update(t, phase, load.sent, load.answered, `${watched ?? 'breakers'}: ${states}`);
-      if (injected && !healed) {
-        const recent = load.answered.filter((s) => s.doneAt >= t - experiment.abort.windowMs && s.dueAt >= window.startMs);
+      // Judged only once the fault has lasted a whole window: just after the inject, the first
+      // answers are the fast failures, and the slow successes due with them have not come back yet.
+      if (injected && !healed && t - window.startMs >= experiment.abort.windowMs) {
+        const recent = load.answered.filter((s) => s.dueAt >= t - experiment.abort.windowMs);
         const avail = availability(recent, { refusalIsCorrect: !experiment.fallbackExists });
         if (recent.length >= ABORT_MIN_SAMPLES && avail !== null && avail < experiment.abort.minAvailability) abortWith(`availability ${(avail * 100).toFixed(1)}% over the last ${experiment.abort.windowMs} ms is below the abort bound ${(experiment.abort.minAvailability * 100).toFixed(1)}%`);
         if (watched !== undefined && leakedCalls === null && requestsAtInject !== undefined && fleetOpenAt(poller.rounds, watched, window.startMs) !== null) {
