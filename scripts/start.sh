@@ -37,11 +37,6 @@ if fleet_running; then
 fi
 rm -f "$FLEET_PID_FILE" "$FLEET_READY_FILE" "$FLEET_ENV_FILE"
 
-lb_port="${FLEET_PORT:-8080}"
-if port_in_use "$lb_port"; then
-  fail "port $lb_port (the load balancer's) is taken by another program: stop it (ss -ltnp 'sport = :$lb_port' shows which), or start on another port with FLEET_PORT=18080 npm start"
-fi
-
 token_file="$FLEET_STATE_DIR/admin-token"
 if [ -z "${ADMIN_TOKEN:-}" ]; then
   # A token kept by an older version may be shorter than the instances accept now.
@@ -56,6 +51,12 @@ fi
 # Passed by environment, never as a flag: ps shows command lines to every local user.
 export ADMIN_TOKEN
 export OPERATOR_AUTH="${OPERATOR_AUTH:-token}"
+
+# After the settings: a bad setting is said whatever else holds the machine.
+lb_port="${FLEET_PORT:-8080}"
+if port_in_use "$lb_port"; then
+  fail "port $lb_port (the load balancer's) is taken by another program: stop it (ss -ltnp 'sport = :$lb_port' shows which), or start on another port with FLEET_PORT=18080 npm start"
+fi
 
 log "starting the fleet in the background (its output: $FLEET_LOG_FILE)"
 : >"$FLEET_LOG_FILE"
