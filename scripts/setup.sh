@@ -4,6 +4,9 @@
 #   apt (root or sudo, only when something is missing): redis-server, nginx (the fleet's load
 #   balancer, docs/fleet.md), shellcheck (npm test checks every shell script with it)
 #   npm: the locked dependencies (npm ci), skipped when node_modules matches package-lock.json
+#   SETUP_EXTRAS (opt-in, comma-separated; CI sets them all): prometheus (promtool and the
+#   prometheus server for the alert tests), chromium (the dashboard's browser test). Off by
+#   default: they are large, and the default setup must stay quick on a fresh machine.
 # `npm start` runs this first; CI (.ci/run) runs it on a fresh clone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,6 +43,7 @@ if [ "$nginx_was_present" = 0 ]; then
   fi
 fi
 ensure_command shellcheck "npm test checks every shell script" shellcheck || fail "setup stopped: shellcheck could not be installed"
+ensure_setup_extras "${SETUP_EXTRAS:-}" || fail "setup stopped: the extras of SETUP_EXTRAS=${SETUP_EXTRAS:-} could not be installed"
 
 # npm ci wipes and reinstalls node_modules; skip it when the lock file is what was installed.
 lock_stamp=node_modules/.breakwater-lock.sha256

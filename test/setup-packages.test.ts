@@ -153,3 +153,37 @@ it('every apt install in the project goes through ensure_command', () => {
   const offenders = files.filter((file) => /apt-get\s+install|apt-cache\s+policy/.test(readFileSync(join(ROOT, file), 'utf8')));
   expect(offenders).toEqual([]);
 });
+
+describe('setup extras (SETUP_EXTRAS): opt-in, through the same install path', () => {
+  it('installs nothing extra by default', () => {
+    standInAptGet({});
+    expect(runWithLibrary('ensure_setup_extras ""').status).toBe(0);
+    expect(existsSync(join(bin, 'apt-get.log'))).toBe(false);
+  });
+
+  it('installs promtool from prometheus and chromium from chromium when asked', () => {
+    standInAptCache({ prometheus: '2.42.0+ds-5+deb12u1', chromium: '156.0.8078.114-1~deb12u1' });
+    standInAptGet({ prometheus: 'promtool', chromium: 'chromium' });
+    const run = runWithLibrary('ensure_setup_extras "prometheus, chromium"');
+    expect(run.stderr).toContain('installing prometheus (alert rule checks');
+    expect(run.stderr).toContain('installing chromium (the dashboard');
+    expect(run.status).toBe(0);
+    const installs = readFileSync(join(bin, 'apt-get.log'), 'utf8').trim().split('\n').filter((line) => line.includes(' install '));
+    expect(installs).toEqual(['-o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus', '-o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium']);
+  });
+
+  it('refuses an unknown extra before installing anything', () => {
+    standInAptCache({ prometheus: '2.42.0+ds-5+deb12u1' });
+    standInAptGet({ prometheus: 'promtool' });
+    const run = runWithLibrary('ensure_setup_extras "prometheus,chromeum"');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/unknown setup extra 'chromeum' in SETUP_EXTRAS: the known ones are \[prometheus chromium\]/);
+    expect(existsSync(join(bin, 'apt-get.log'))).toBe(false);
+  });
+
+  it('setup.sh asks for the extras of SETUP_EXTRAS, and only after the default packages', () => {
+    const setup = readFileSync(join(ROOT, 'scripts', 'setup.sh'), 'utf8');
+    const extras = setup.indexOf('ensure_setup_extras "${SETUP_EXTRAS:-}"');
+    expect(extras).toBeGreaterThan(setup.indexOf('ensure_command shellcheck'));
+  });
+});

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The one path by which Breakwater installs Debian packages. Every apt dependency (redis-server,
-# nginx, shellcheck now; promtool, chromium later) goes through ensure_command, so the package
-# detection and its error messages are written, and tested (test/setup-packages.test.ts), once.
+# nginx, shellcheck; promtool and chromium as opt-in extras) goes through ensure_command, so the
+# package detection and its error messages are written, and tested (test/setup-packages.test.ts), once.
 #
 # Sourced by scripts/setup.sh; expects a `log` function. Never pipes a command into `grep -q`:
 # under `set -o pipefail` the writer dies of SIGPIPE when grep exits at its first match, and the
@@ -109,4 +109,33 @@ ensure_command() {
     log "$package was installed but $command_name is still not found on the PATH or in /usr/sbin"
     return 1
   fi
+}
+
+# The opt-in extras of SETUP_EXTRAS (comma-separated): big packages only some tests need, kept out
+# of the default setup, which must fit a fresh machine's 60 s stop hook. CI asks for them all.
+#   prometheus  promtool (alert rule checks and unit tests) and prometheus (the alert-firing test)
+#   chromium    the headless browser the dashboard test drives through playwright-core
+SETUP_EXTRAS_KNOWN="prometheus chromium"
+
+# ensure_setup_extras "prometheus,chromium": installs each named extra through ensure_command.
+# An unknown name fails before anything is installed, so a typo is not a silent skip.
+ensure_setup_extras() {
+  local list="${1:-}" extra known
+  local -a extras=()
+  IFS=', ' read -r -a extras <<<"$list"
+  for extra in "${extras[@]}"; do
+    [ -n "$extra" ] || continue
+    known=0
+    for candidate in $SETUP_EXTRAS_KNOWN; do [ "$extra" = "$candidate" ] && known=1; done
+    if [ "$known" = 0 ]; then
+      log "unknown setup extra '$extra' in SETUP_EXTRAS: the known ones are [$SETUP_EXTRAS_KNOWN]"
+      return 1
+    fi
+  done
+  for extra in "${extras[@]}"; do
+    case "$extra" in
+      prometheus) ensure_command promtool "alert rule checks and their unit tests (SETUP_EXTRAS=prometheus)" prometheus || return 1 ;;
+      chromium) ensure_command chromium "the dashboard's headless browser test (SETUP_EXTRAS=chromium)" chromium || return 1 ;;
+    esac
+  done
 }
