@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ClientCredentials } from './auth/client-credentials';
 import { OperatorCredentials } from './auth/operator-credentials';
 import { OperatorReadsGuard } from './auth/operator-reads.guard';
 import { BreakersController } from './breakers/breakers.controller';
@@ -33,6 +34,7 @@ export class AppModule implements OnApplicationShutdown {
           },
         },
         OperatorCredentials,
+        ClientCredentials,
         AdminGuard,
         { provide: APP_GUARD, useClass: OperatorReadsGuard },
       ],

@@ -1,5 +1,6 @@
 import { DEFAULT_AUTH_FAILURE_WINDOW_MS, DEFAULT_AUTH_MAX_FAILURES, type FailedAttemptSettings } from './failed-attempts';
 import { TrustedProxies } from './client-address';
+import { CLIENT_AUTH_MODES, ClientKeys, type ClientAuthMode } from './client-keys';
 
 /** `token`: GET /breakers, /queues and /metrics need a token; `off`: anyone may read them. */
 export type OperatorAuthMode = 'token' | 'off';
@@ -17,6 +18,10 @@ export interface AuthSettings {
   /** TRUSTED_PROXIES: whose X-Real-IP names the client (the load balancer's addresses). */
   trustedProxies: TrustedProxies;
   failures: FailedAttemptSettings;
+  /** CLIENT_AUTH: whether paying and reading payments needs a client's API key. */
+  clientAuth: ClientAuthMode;
+  /** CLIENT_API_KEYS: each client's key, as its SHA-256. */
+  clientKeys: ClientKeys;
 }
 
 /** A secret setting under MIN_SECRET_LENGTH: the instance does not start. */
@@ -46,7 +51,13 @@ export function loadAuthSettings(env: NodeJS.ProcessEnv, problems: string[], int
   } catch (error) {
     problems.push(`TRUSTED_PROXIES must be a comma-separated list of addresses or CIDR ranges: ${(error as Error).message}`);
   }
+  const clientAuth = (env.CLIENT_AUTH === undefined || env.CLIENT_AUTH === '' ? 'off' : env.CLIENT_AUTH.toLowerCase()) as ClientAuthMode;
+  if (!CLIENT_AUTH_MODES.includes(clientAuth)) problems.push(`CLIENT_AUTH must be one of ${CLIENT_AUTH_MODES.join(', ')} (got ${JSON.stringify(env.CLIENT_AUTH)})`);
+  const clientKeys = ClientKeys.parse(env.CLIENT_API_KEYS, problems);
+  if (clientAuth === 'api-key' && clientKeys.size === 0) problems.push('CLIENT_AUTH=api-key needs CLIENT_API_KEYS (<client id>:<sha256 of its key>, comma-separated)');
   return {
+    clientAuth: CLIENT_AUTH_MODES.includes(clientAuth) ? clientAuth : 'off',
+    clientKeys,
     adminToken,
     metricsToken,
     operatorAuth: OPERATOR_AUTH_MODES.includes(mode) ? mode : DEFAULT_OPERATOR_AUTH,

@@ -127,7 +127,8 @@ export class PaymentFlow {
     const { id, request: r, signal } = a;
     // Before the record: every payment a dead request can leave behind is on the index.
     await this.d.unsettled.add(id);
-    await this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify) });
+    const owner: Record<string, string> = r.owner === undefined ? {} : { clientId: r.owner };
+    await this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify), ...owner });
     a.created = true;
 
     const fraud = await this.d.fraud.score(r.customerId, r.amount, r.currency, signal);

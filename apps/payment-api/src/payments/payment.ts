@@ -27,6 +27,13 @@ export interface PaymentRequest {
   items: PaymentItem[];
   paymentMethod: { type: 'card'; token: string };
   notify: NotifyTargets;
+  /**
+   * The client that makes the payment (CLIENT_AUTH=api-key), recorded as the payment's owner. Set
+   * by the controller from the caller's API key, never read from the body (the validator refuses
+   * unknown fields). It is part of the hash a replay is checked against, which changes nothing:
+   * a client's Idempotency-Keys are its own.
+   */
+  owner?: string;
 }
 
 export type FraudMode = 'service' | 'rules';

@@ -1,5 +1,7 @@
-import { BadRequestException, Body, Controller, Get, Headers, Inject, NotFoundException, Param, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { BadRequestException, Body, Controller, Get, Headers, Inject, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientCredentials } from '../auth/client-credentials';
+import { maySee, scopedIdempotencyKey } from '../auth/payment-caller';
 import type { Gateway } from '../gateway';
 import { GATEWAY } from '../gateway.token';
 import { TEXT_RULES, textProblem } from '../input/text-rules';
@@ -15,10 +17,16 @@ function checkedId(id: unknown): string {
 
 @Controller('payments')
 export class PaymentsController {
-  constructor(@Inject(GATEWAY) private readonly gateway: Gateway) {}
+  constructor(
+    @Inject(GATEWAY) private readonly gateway: Gateway,
+    // @Inject by token: tsx (esbuild) emits no decorator metadata for Nest to read the type from.
+    @Inject(ClientCredentials) private readonly credentials: ClientCredentials,
+  ) {}
 
   @Post()
-  async create(@Headers('idempotency-key') key: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+  async create(@Headers('idempotency-key') key: string | undefined, @Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    // Who pays comes first: an unauthenticated request learns nothing, not even what is wrong with its body.
+    const caller = this.credentials.payer(request, reply);
     const problems = [];
     const keyProblem = textProblem(key, TEXT_RULES.idempotencyKey);
     if (keyProblem !== undefined) problems.push({ field: 'Idempotency-Key', message: `header is required and ${keyProblem}` });
@@ -27,17 +35,20 @@ export class PaymentsController {
     if (problems.length > 0 || !validation.ok || key === undefined) {
       throw new BadRequestException({ error: 'INVALID_REQUEST', message: 'the request has invalid fields', fields: problems });
     }
-    const result = await this.gateway.flow.submit(key, validation.value);
+    const payment = caller.kind === 'client' ? { ...validation.value, owner: caller.id } : validation.value;
+    const result = await this.gateway.flow.submit(scopedIdempotencyKey(caller, key), payment);
     reply.status(result.status);
     if (result.retryAfterS !== undefined) reply.header('retry-after', String(result.retryAfterS));
     return result.body;
   }
 
   @Get(':id')
-  async get(@Param('id') param: string): Promise<unknown> {
+  async get(@Param('id') param: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const caller = this.credentials.identify(request, reply);
     const id = checkedId(param);
     const payment = await this.gateway.store.get(id);
-    if (payment === undefined) throw new NotFoundException({ error: 'NOT_FOUND', message: `no payment ${id}` });
+    // Another client's payment is answered as no payment: its existence is not this caller's to learn.
+    if (payment === undefined || !maySee(caller, payment.fields.clientId)) throw new NotFoundException({ error: 'NOT_FOUND', message: `no payment ${id}` });
     const f = payment.fields;
     return {
       id: f.id,
@@ -55,8 +66,10 @@ export class PaymentsController {
   }
 
   @Get(':id/audit')
-  async audit(@Param('id') param: string): Promise<unknown> {
+  async audit(@Param('id') param: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const caller = this.credentials.identify(request, reply);
     const id = checkedId(param);
+    if (caller.kind === 'client' && !maySee(caller, (await this.gateway.store.get(id))?.fields.clientId)) throw new NotFoundException({ error: 'NOT_FOUND', message: `no payment ${id}` });
     const entries = await this.gateway.store.audit(id);
     if (entries.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no payment ${id}` });
     return entries.map((entry) => ({ ...entry, data: redactAuditData(entry.data) }));
