@@ -12,6 +12,12 @@ import { startRedisServer, type RedisServerHandle } from './support/redis-server
 import { waitFor } from './support/wait-for';
 
 const CONFIG = { minimumCalls: 5, openBaseMs: 5_000, openJitter: 0 };
+/**
+ * These tests are about lost data, not slow Redis: patient timeouts keep a busy machine (a
+ * command over the default 250 ms) from sending an instance into local mode mid-test.
+ */
+const PATIENT = { commandTimeoutMs: 2_000 };
+const PATIENT_CONNECTION = { commandTimeout: 2_000 };
 
 const everyView = (instances: readonly Instance[], state: BreakerState, version: number): boolean =>
   instances.every((i) => i.breaker.state === state && i.breaker.snapshot().version === version);
@@ -29,7 +35,7 @@ describe('fleet breakers after Redis lost their data', () => {
   it('given a fleet CLOSED at version 4 and no periodic re-read, when Redis loses its data and the provider dies, then the fleet trips at once, and an idle instance follows from the transition message', async () => {
     server = await startRedisServer();
     fleet = new FleetInstances(server.url);
-    const [busy, idle] = await fleet.start(2, CONFIG, { syncIntervalMs: 60_000 });
+    const [busy, idle] = await fleet.start(2, CONFIG, { syncIntervalMs: 60_000, ...PATIENT }, PATIENT_CONNECTION);
     for (let n = 0; n < 2; n++) {
       await busy.breaker.forceOpen();
       await busy.breaker.reset();

@@ -1,7 +1,7 @@
 // Fleet breakers over one real Redis for scenario tests: each "instance" is its own FleetBreakers
 // with its own coordination connection, as separate processes of the payment API would be.
 import { once } from 'node:events';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { BreakerState, type BreakerConfig } from '@breakwater/resilience';
 import { createCoordinationRedis, createFleetBreakers, type FleetBreaker, type FleetBreakers, type FleetBreakersOptions } from '@breakwater/redis-store';
 import { redisUrl, uniquePrefix } from './redis-server';
@@ -64,15 +64,16 @@ export class FleetInstances {
 
   constructor(readonly url: string = redisUrl()) {}
 
-  async start(count: number, config: Partial<BreakerConfig>, options: Partial<FleetBreakersOptions> = {}): Promise<Instance[]> {
+  /** `connection`: overrides of the coordination connection's options (a test about something else than timeouts may be patient). */
+  async start(count: number, config: Partial<BreakerConfig>, options: Partial<FleetBreakersOptions> = {}, connection: RedisOptions = {}): Promise<Instance[]> {
     const started: Instance[] = [];
-    for (let i = 0; i < count; i++) started.push(await this.add(config, options));
+    for (let i = 0; i < count; i++) started.push(await this.add(config, options, connection));
     return started;
   }
 
-  async add(config: Partial<BreakerConfig>, options: Partial<FleetBreakersOptions> = {}): Promise<Instance> {
+  async add(config: Partial<BreakerConfig>, options: Partial<FleetBreakersOptions> = {}, connection: RedisOptions = {}): Promise<Instance> {
     const id = `instance-${this.instances.length}`;
-    const redis = createCoordinationRedis(this.url);
+    const redis = createCoordinationRedis(this.url, connection);
     redis.on('error', () => undefined);
     this.connections.push(redis);
     // A fleet on a connection still connecting starts in local mode (by design): start connected.
