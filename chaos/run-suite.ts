@@ -16,7 +16,7 @@ import { writeReport, writeSamples } from './report/write-report';
 
 const RECOVERY_WINDOW_MS = { quick: 25_000, full: 45_000 };
 /** The audit export lags a busy fleet (docs/resilience.md): CI waits less for it than a full run. */
-const AUDIT_WAIT_MS = { quick: 45_000, full: 150_000 };
+const AUDIT_WAIT_MS = { quick: 45_000, full: 90_000 };
 
 export interface SuiteRun {
   dir: string;
