@@ -7,6 +7,7 @@ import { OperatorReadsGuard } from './auth/operator-reads.guard';
 import { BreakersController } from './breakers/breakers.controller';
 import { AdminGuard } from './breakers/admin.guard';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { DegradationController } from './degradation/degradation.controller';
 import { Gateway } from './gateway';
 import { GATEWAY } from './gateway.token';
@@ -22,7 +23,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [TerminusModule],
-      controllers: [PaymentsController, BreakersController, DegradationController, HealthController, MetricsController, QueuesController],
+      controllers: [PaymentsController, BreakersController, DegradationController, HealthController, MetricsController, QueuesController, DashboardController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         {
