@@ -3,7 +3,7 @@
 // uniquePrefix() for their keys.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,11 @@ export interface RedisServerOptions {
   binary?: string;
   /** Extra command-line arguments, e.g. `['--maxmemory', '10mb']`. */
   extraArgs?: readonly string[];
+  /**
+   * Written to `<dir>/redis.conf` and passed as the configuration file: a sentinel refuses to
+   * start without a file it can rewrite.
+   */
+  configText?: string;
 }
 
 export interface RedisServerHandle {
@@ -189,7 +194,10 @@ class RedisServer implements RedisServerHandle {
     if (this.isRunning()) return;
     this.output = '';
     const binary = this.options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
+    const configFile = join(this.dir, 'redis.conf');
+    if (this.options.configText !== undefined) await writeFile(configFile, this.options.configText);
     const args = [
+      ...(this.options.configText === undefined ? [] : [configFile]),
       '--port', String(this.port),
       '--bind', HOST,
       '--save', '',
