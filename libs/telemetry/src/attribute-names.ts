@@ -37,6 +37,9 @@ export const SpanAttributes = {
   /** fresh or stale on a hit; absent or expired on a miss. */
   cacheFreshness: 'breakwater.cache.freshness',
   cacheAgeMs: 'breakwater.cache.age_ms',
+  /** On a dead-letter replay's span: the queue the job goes back to, and its id. */
+  jobQueue: 'breakwater.job.queue',
+  jobId: 'breakwater.job.id',
 } as const;
 
 export const SpanEvents = {
@@ -60,6 +63,8 @@ export const SpanNames = {
   /** A transition or mode switch that happened outside any traced call (a flush, a pub/sub message). */
   transition: 'breakwater.breaker.transition',
   modeChange: 'breakwater.mode_change',
+  /** A dead letter put back in its queue: in the trace the job came from, linked to the replay request. */
+  deadLetterReplay: 'breakwater.dead_letter.replay',
 } as const;
 
 /** The tracer's instrumentation scope. */

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Queue, Worker, type Job, type Processor } from 'bullmq';
+import { Queue, Worker, type Job, type Processor, type Telemetry } from 'bullmq';
+import type { Context } from '@opentelemetry/api';
 import type Redis from 'ioredis';
 import { EventEmitter, type Disposable } from '@breakwater/resilience';
 import { OutboxRelay, RedisUnavailableError, type OutboxEntry, type OutboxRelayFailure } from '@breakwater/redis-store';
@@ -22,8 +23,10 @@ import { followUpGroups } from './follow-ups/follow-up-groups';
 import { JITTERED_EXPONENTIAL, jitteredExponential } from './job-backoff';
 import { jobIds, type AuditExportJobData, type DeadLetterData, type JobData, type NotificationJobData, type ReconcileJobData } from './job-data';
 import { JobScheduler, type NotificationRequest } from './job-scheduler';
+import { jobTelemetry } from './job-telemetry';
 import { notificationProcessor } from './notification-processor';
 import { QueueMetrics } from './queue-metrics';
+import { ReplayTracing } from './replay-tracing';
 import { bullPrefix, deadLetterName, isQueueName, KEEP_COMPLETED_S, NOTIFY_CHANNELS, notifyQueue, QUEUE_NAMES, queueSettings, type QueueName, type QueueOverrides } from './queue-table';
 import { PaymentStatus } from '../payments/payment';
 import { NotifyRateLimit } from './notify-rate-limit';
@@ -80,6 +83,8 @@ export class BullJobs extends JobScheduler {
   private readonly auditFile: AuditExportFile;
   private readonly auditCheckpoint: AuditExportCheckpoint;
   private readonly notifyRate: NotifyRateLimit;
+  /** Tracing on only: jobs carry their trace from the enqueue to the worker (job-telemetry.ts). */
+  private readonly telemetry: Telemetry<Context> | undefined;
   /** Turns every recorded change of a payment (its outbox entry) into its follow-up jobs. */
   readonly followUps: OutboxRelay;
   private readonly recordedSubscription: Disposable;
@@ -96,6 +101,8 @@ export class BullJobs extends JobScheduler {
     super();
     const prefix = bullPrefix(deps.config.keyPrefix);
     this.connection = deps.redis.forQueue();
+    this.telemetry = deps.config.tracing ? jobTelemetry() : undefined;
+    const replayTracing = this.telemetry === undefined ? undefined : new ReplayTracing(this.telemetry);
     this.metrics = new QueueMetrics(deps.metrics.registry, async () => (await this.queueCounts()).map((c) => ({ ...c, name: c.name as QueueName })));
     this.guard = new EnqueueGuard(this.metrics);
     this.auditFile = new AuditExportFile(deps.config.auditExportFile);
@@ -109,6 +116,7 @@ export class BullJobs extends JobScheduler {
         new Queue<JobData>(name, {
           connection: this.connection,
           prefix,
+          telemetry: this.telemetry,
           defaultJobOptions: {
             attempts: s.attempts,
             backoff: { type: JITTERED_EXPONENTIAL, delay: s.backoffBaseMs },
@@ -121,7 +129,7 @@ export class BullJobs extends JobScheduler {
       );
       const dead = this.watch(new Queue<DeadLetterData>(deadLetterName(name), { connection: this.connection, prefix }));
       const lock = new QueueLock(this.connection, `${prefix}:${name}:dead-letter-lock`);
-      deadLetters[name] = new DeadLetterQueue(name, queues[name], dead, this.metrics, lock, this.deadLettered);
+      deadLetters[name] = new DeadLetterQueue({ name, main: queues[name], dead, metrics: this.metrics, lock, buried: this.deadLettered, tracing: replayTracing });
     }
     this.queues = queues;
     this.deadLetters = deadLetters;
@@ -255,6 +263,7 @@ export class BullJobs extends JobScheduler {
     const worker = new Worker<T, string>(name, processor, {
       connection: this.connection,
       prefix: bullPrefix(this.deps.config.keyPrefix),
+      telemetry: this.telemetry,
       concurrency: s.concurrency,
       ...workerTiming(this.deps.config.jobLockMs),
       settings: { backoffStrategy: jitteredExponential(s.backoffBaseMs, s.backoffCapMs) },

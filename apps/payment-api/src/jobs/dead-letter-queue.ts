@@ -4,6 +4,7 @@ import type { DeadLetterData, JobData } from './job-data';
 import type { QueueLock } from './queue-lock';
 import type { QueueMetrics } from './queue-metrics';
 import type { QueueName } from './queue-table';
+import type { ReplayTracing } from './replay-tracing';
 
 /** A job whose attempts ran out, now in its dead-letter queue. */
 export interface DeadLettered {
@@ -11,6 +12,18 @@ export interface DeadLettered {
   jobId: string;
   attempts: number;
   lastError: string;
+}
+
+export interface DeadLetterQueueOptions {
+  name: QueueName;
+  main: Queue<JobData>;
+  dead: Queue<DeadLetterData>;
+  metrics: QueueMetrics;
+  /** Bury and replay of one queue never interleave across the fleet. */
+  lock: QueueLock;
+  buried: EventEmitter<DeadLettered>;
+  /** Tracing on: a replayed job goes back into the trace it came from. */
+  tracing?: ReplayTracing;
 }
 
 /** How many jobs one page of a sweep or replay reads. */
@@ -27,15 +40,23 @@ const PAGE = 100;
  * The dead-letter queue has no worker: its jobs wait there until `replay` puts them back.
  */
 export class DeadLetterQueue {
-  constructor(
-    readonly name: QueueName,
-    private readonly main: Queue<JobData>,
-    readonly dead: Queue<DeadLetterData>,
-    private readonly metrics: QueueMetrics,
-    /** Bury and replay of one queue never interleave across the fleet. */
-    private readonly lock: QueueLock,
-    private readonly buried: EventEmitter<DeadLettered>,
-  ) {}
+  readonly name: QueueName;
+  readonly dead: Queue<DeadLetterData>;
+  private readonly main: Queue<JobData>;
+  private readonly metrics: QueueMetrics;
+  private readonly lock: QueueLock;
+  private readonly buried: EventEmitter<DeadLettered>;
+  private readonly tracing: ReplayTracing | undefined;
+
+  constructor(o: DeadLetterQueueOptions) {
+    this.name = o.name;
+    this.dead = o.dead;
+    this.main = o.main;
+    this.metrics = o.metrics;
+    this.lock = o.lock;
+    this.buried = o.buried;
+    this.tracing = o.tracing;
+  }
 
   /** Moves the failed job `jobId` to the dead-letter queue; false when it is not (or no longer) failed. */
   bury(jobId: string): Promise<boolean> {
@@ -46,6 +67,8 @@ export class DeadLetterQueue {
     const job = await this.main.getJob(jobId);
     if (job === undefined || (await job.getState()) !== 'failed') return false;
     const letter: DeadLetterData = { name: job.name, data: job.data, lastError: job.failedReason ?? 'unknown error', attemptsMade: job.attemptsMade, deadAt: job.finishedOn ?? Date.now() };
+    const telemetry = job.opts.telemetry?.metadata;
+    if (telemetry !== undefined) letter.telemetry = telemetry;
     await this.dead.add(job.name, letter, { jobId });
     const removed = await this.main.remove(jobId);
     if (removed !== 1) return false;
@@ -111,6 +134,8 @@ export class DeadLetterQueue {
       if (state !== 'failed' && state !== 'completed' && state !== 'unknown') return; // already waiting or running
       await this.main.remove(jobId);
     }
-    await this.main.add(letter.name, letter.data, { jobId });
+    const add = (): Promise<unknown> => this.main.add(letter.name, letter.data, { jobId });
+    if (this.tracing === undefined) await add();
+    else await this.tracing.replaying({ queue: this.name, jobId, metadata: letter.telemetry }, add);
   }
 }

@@ -35,6 +35,11 @@ export interface DeadLetterData {
   lastError: string;
   attemptsMade: number;
   deadAt: number;
+  /**
+   * The job's trace context when it died (BullMQ's propagation metadata; tracing on only): a
+   * replay adds the job back in that trace. The dead-letter queue has no telemetry of its own.
+   */
+  telemetry?: string;
 }
 
 /**

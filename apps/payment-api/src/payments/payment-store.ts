@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { EventEmitter } from '@breakwater/resilience';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
+import { activeTraceparent } from '@breakwater/telemetry';
 import { InvalidRequestDataError } from '../input/invalid-request-data.error';
 import { isWellFormed } from '../input/text-rules';
 import type { AuditEntry, PaymentStatus, StatusChange } from './payment';
@@ -90,7 +91,7 @@ export interface RecordedChange {
   from: string;
 }
 
-/** Conditions of a transition (transition-payment-4.lua, ARGV[7] and ARGV[8]). */
+/** Conditions of a transition (transition-payment-4.lua, ARGV[7] and ARGV[8]; ARGV[9] is the traceparent). */
 export interface TransitionGuard {
   /** Only if the payment's provider attempts are exactly these. */
   ifAttempts?: readonly string[];
@@ -108,6 +109,8 @@ export interface StoredPayment {
  * audit entry and its outbox entry in one script (create-payment-4.lua, transition-payment-4.lua):
  * the follow-ups of a change (audit export, notifications, reconciliation) are made from the
  * outbox (jobs/follow-ups), so none is skipped when the request dies or the script's reply is lost.
+ * With tracing on, the entry also carries the W3C traceparent of the span active when the change
+ * was recorded, so the follow-ups' jobs join that trace (docs/observability.md).
  */
 export class PaymentStore {
   private readonly createScript: ScriptCall;
@@ -144,7 +147,11 @@ export class PaymentStore {
   async create(id: string, fields: Record<string, string>): Promise<RecordedChange> {
     // cjson.decode refuses a lone surrogate: refused here, as the client's data, before the script.
     for (const [field, value] of Object.entries(fields)) if (!isWellFormed(value)) throw new InvalidRequestDataError(field, 'must be well-formed Unicode text');
-    const reply = await this.createScript(paymentKeys(this.prefix, id), [id, JSON.stringify({ attempts: '', ...fields }), 'payment.received']);
+    const args = [id, JSON.stringify({ attempts: '', ...fields }), 'payment.received'];
+    // Tracing on: the outbox entry carries the request's trace to its follow-ups. Off: nothing is sent.
+    const traceparent = activeTraceparent();
+    if (traceparent !== undefined) args.push(traceparent);
+    const reply = await this.createScript(paymentKeys(this.prefix, id), args);
     if (reply === -1) throw new PaymentTransitionError(id, 'RECEIVED', 'RECEIVED');
     this.recorded.emit(id);
     return { auditId: String(reply), from: '' };
@@ -158,8 +165,12 @@ export class PaymentStore {
    */
   async transition(id: string, to: PaymentStatus, fields: Record<string, string>, reason: string, guard: TransitionGuard = {}): Promise<RecordedChange> {
     const args = [id, to, JSON.stringify(fields), reason, `payment.${to.toLowerCase()}`, String(this.retentionMs)];
-    if (guard.ifAttempts !== undefined || guard.ifUnchanged !== undefined) args.push(guard.ifAttempts === undefined ? '*' : guard.ifAttempts.join(','));
-    if (guard.ifUnchanged !== undefined) args.push(changeStampsOf(guard.ifUnchanged));
+    const traceparent = activeTraceparent();
+    // The guards are positional (ARGV[7], ARGV[8]) and the traceparent comes after them ('*' = no
+    // guard); with tracing off and no guard the call is what it was before tracing existed.
+    if (guard.ifAttempts !== undefined || guard.ifUnchanged !== undefined || traceparent !== undefined) args.push(guard.ifAttempts === undefined ? '*' : guard.ifAttempts.join(','));
+    if (guard.ifUnchanged !== undefined || traceparent !== undefined) args.push(guard.ifUnchanged === undefined ? '*' : changeStampsOf(guard.ifUnchanged));
+    if (traceparent !== undefined) args.push(traceparent);
     const reply = await this.transitionScript(paymentKeys(this.prefix, id), args);
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to transition-payment: ${JSON.stringify(reply)}`);
     if (reply[0] === -2) throw new PaymentTransitionError(id, undefined, to);

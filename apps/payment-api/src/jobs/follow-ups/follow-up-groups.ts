@@ -1,4 +1,5 @@
 import type { OutboxEntry, OutboxGroup } from '@breakwater/redis-store';
+import { inTraceOf } from '@breakwater/telemetry';
 import { PaymentStatus } from '../../payments/payment';
 import type { PaymentStore } from '../../payments/payment-store';
 import { recordedNotification } from '../../payments/recorded-payment';
@@ -17,7 +18,8 @@ export interface FollowUpDeps {
 }
 
 /**
- * What each recorded change of a payment (an outbox entry: paymentId, auditId, status, provider)
+ * What each recorded change of a payment (an outbox entry: paymentId, auditId, status, provider,
+ * and with tracing on the traceparent of the request that recorded it)
  * hands on, as BullMQ jobs whose ids make a repeat add nothing (job-data.ts):
  * - audit-export: every change's audit entry is exported;
  * - notifications: an AUTHORIZED payment notifies the addresses on its record (nothing else
@@ -27,11 +29,15 @@ export interface FollowUpDeps {
 export function followUpGroups(d: FollowUpDeps): OutboxGroup[] {
   const named = (name: (typeof FOLLOW_UP_GROUPS)[number], handle: (e: OutboxEntry, paymentId: string) => Promise<void>): OutboxGroup => ({
     name,
-    handle: async (entry) => {
-      const paymentId = entry.fields.paymentId;
-      if (paymentId === undefined || paymentId === '') return d.cannotFollowUp(entry, 'the entry names no payment');
-      await handle(entry, paymentId);
-    },
+    // In the trace of the request that recorded the change (its traceparent, tracing on), so the
+    // job enqueued here and its worker's run join it; without one, in no trace at all: the relay
+    // may be reading on behalf of whichever request kicked it.
+    handle: (entry) =>
+      inTraceOf(entry.fields.traceparent, async () => {
+        const paymentId = entry.fields.paymentId;
+        if (paymentId === undefined || paymentId === '') return d.cannotFollowUp(entry, 'the entry names no payment');
+        await handle(entry, paymentId);
+      }),
   });
   return [
     named('audit-export', async (entry, paymentId) => {

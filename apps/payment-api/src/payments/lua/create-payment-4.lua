@@ -6,11 +6,14 @@
   KEYS[1] payment hash     pay:{<shard>}:<id>           the payment's fields
   KEYS[2] history list     pay:{<shard>}:<id>:history   JSON { status, at, reason } per change
   KEYS[3] audit stream     pay:{<shard>}:<id>:audit     one entry per change: type, status, at, data
-  KEYS[4] outbox stream    pay:outbox:{<shard>}         one entry per change: paymentId, auditId, status, provider
+  KEYS[4] outbox stream    pay:outbox:{<shard>}         one entry per change: paymentId, auditId, status, provider,
+                                                        and traceparent when ARGV[4] gives one
 
   ARGV[1] payment id
   ARGV[2] the payment's fields as a JSON object of strings
   ARGV[3] audit entry type (e.g. payment.received)
+  ARGV[4] optional: the W3C traceparent of the request that made the change (tracing on only),
+          written into the outbox entry so that its follow-ups join the request's trace
 
   Returns the audit entry id, or -1 when the payment exists already
 ]]
@@ -28,5 +31,10 @@ end
 rcall('HSET', KEYS[1], unpack(flat))
 rcall('RPUSH', KEYS[2], cjson.encode({ status = 'RECEIVED', at = tonumber(now), reason = 'received' }))
 local auditId = rcall('XADD', KEYS[3], '*', 'type', ARGV[3], 'status', 'RECEIVED', 'at', now, 'data', ARGV[2])
-rcall('XADD', KEYS[4], '*', 'paymentId', ARGV[1], 'auditId', auditId, 'status', 'RECEIVED', 'provider', '')
+local entry = { 'paymentId', ARGV[1], 'auditId', auditId, 'status', 'RECEIVED', 'provider', '' }
+if ARGV[4] and ARGV[4] ~= '' then
+  entry[#entry + 1] = 'traceparent'
+  entry[#entry + 1] = ARGV[4]
+end
+rcall('XADD', KEYS[4], '*', unpack(entry))
 return auditId

@@ -10,7 +10,8 @@
   KEYS[1] payment hash     pay:{<shard>}:<id>
   KEYS[2] history list     pay:{<shard>}:<id>:history
   KEYS[3] audit stream     pay:{<shard>}:<id>:audit
-  KEYS[4] outbox stream    pay:outbox:{<shard>}         paymentId, auditId, status, provider (the record's, after the change)
+  KEYS[4] outbox stream    pay:outbox:{<shard>}         paymentId, auditId, status, provider (the record's, after the change),
+                                                        and traceparent when ARGV[9] gives one
 
   ARGV[1] payment id
   ARGV[2] new status
@@ -25,7 +26,10 @@
   ARGV[8] optional: the move happens only if the record's change stamps are still these:
           `createdAt,lastAttemptAt,updatedAt` as read ('' for one the record lacks), i.e. the
           record is the one the caller looked at and nothing touched it since (the sweeper acts
-          only on a payment it saw untouched for a lease)
+          only on a payment it saw untouched for a lease); '*' = any
+  ARGV[9] optional: the W3C traceparent of the request that made the change (tracing on only),
+          written into the outbox entry so that its follow-ups join the request's trace; ARGV[7]
+          and ARGV[8] are '*' when it comes without guards
 
   Returns { audit entry id, previous status }; { -1, current status } when the move is not
   allowed; { -2 } when there is no such payment; { -3, attempts } when ARGV[7] does not match;
@@ -45,7 +49,7 @@ if ARGV[7] and ARGV[7] ~= '*' then
   local attempts = rcall('HGET', KEYS[1], 'attempts') or ''
   if attempts ~= ARGV[7] then return { -3, attempts } end
 end
-if ARGV[8] then
+if ARGV[8] and ARGV[8] ~= '*' then
   local s = rcall('HMGET', KEYS[1], 'createdAt', 'lastAttemptAt', 'updatedAt')
   local stamps = (s[1] or '') .. ',' .. (s[2] or '') .. ',' .. (s[3] or '')
   if stamps ~= ARGV[8] then return { -4, stamps } end
@@ -61,7 +65,12 @@ end
 rcall('HSET', KEYS[1], unpack(flat))
 rcall('RPUSH', KEYS[2], cjson.encode({ status = to, at = tonumber(now), reason = ARGV[4] }))
 local id = rcall('XADD', KEYS[3], '*', 'type', ARGV[5], 'status', to, 'at', now, 'reason', ARGV[4], 'data', ARGV[3])
-rcall('XADD', KEYS[4], '*', 'paymentId', ARGV[1], 'auditId', id, 'status', to, 'provider', rcall('HGET', KEYS[1], 'provider') or '')
+local entry = { 'paymentId', ARGV[1], 'auditId', id, 'status', to, 'provider', rcall('HGET', KEYS[1], 'provider') or '' }
+if ARGV[9] and ARGV[9] ~= '' then
+  entry[#entry + 1] = 'traceparent'
+  entry[#entry + 1] = ARGV[9]
+end
+rcall('XADD', KEYS[4], '*', unpack(entry))
 local retention = tonumber(ARGV[6])
 if retention > 0 and (to == 'AUTHORIZED' or to == 'DECLINED' or to == 'FAILED') then
   for i = 1, 3 do rcall('PEXPIRE', KEYS[i], retention) end
