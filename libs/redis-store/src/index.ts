@@ -15,3 +15,6 @@ export { OutboxRelay, DEFAULT_OUTBOX_POLL_MS, DEFAULT_OUTBOX_RECLAIM_IDLE_MS, DE
 export type { OutboxEntry, OutboxGroup } from './outbox/outbox-entry';
 export { compareStreamIds, earliestStreamId } from './outbox/stream-ids';
 export { trimAcknowledged } from './outbox/outbox-trim';
+export { parseRedisUrl, maskRedisUrl, DEFAULT_REDIS_PORT, DEFAULT_SENTINEL_PORT } from './connection/redis-url';
+export { InvalidRedisUrlError, REDIS_URL_INVALID } from './connection/redis-url.error';
+export type { RedisTarget, RedisAddress, RedisCredentials, SingleRedisTarget, ClusterRedisTarget, SentinelRedisTarget } from './connection/redis-target';
