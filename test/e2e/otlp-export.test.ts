@@ -2,6 +2,7 @@
 // receiver on loopback, when a payment is made, then the receiver gets one trace holding the
 // request's server span and, under it, a span per downstream call with its breaker's name, state
 // and decision: the SDK started in main.ts before anything else loaded, and exports for real.
+// Fastify's and Nest's spans sit between, and the audit export's worker span joins the trace.
 import { SpanAttributes, SpanNames } from '@breakwater/telemetry';
 import { OtlpReceiver } from '../support/otlp-receiver';
 import { waitFor } from '../support/wait-for';
@@ -44,5 +45,13 @@ describe('OTLP export of a payment trace', () => {
     expect(trace.map((s) => s.name)).toEqual(expect.arrayContaining([SpanNames.downstreamCall('fraud'), SpanNames.downstreamCall('provider-a')]));
     // The provider's HTTP client span (undici) sits under the breaker's span.
     expect(trace.some((s) => s.parentSpanId === charge?.spanId)).toBe(true);
+    // Between the server span and the calls: Fastify's request span (@fastify/otel) and the Nest
+    // controller's (instrumentation-nestjs-core); the calls hang under the handler.
+    const parentOf = (span: (typeof trace)[number] | undefined): (typeof trace)[number] | undefined => trace.find((s) => s.spanId === span?.parentSpanId);
+    const ancestors: string[] = [];
+    for (let s = parentOf(charge); s !== undefined; s = parentOf(s)) ancestors.push(s.name);
+    expect(ancestors).toEqual(expect.arrayContaining(['PaymentsController.create', 'request', root?.name]));
+    // The follow-ups come later, from the outbox relay through BullMQ, in the same trace.
+    await waitFor(() => receiver.spans.some((s) => s.traceId === charge?.traceId && s.name === 'process audit-export'), { timeoutMs: 10_000, description: "the audit export's consumer span in the payment's trace" });
   });
 });
