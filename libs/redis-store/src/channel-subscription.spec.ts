@@ -1,4 +1,4 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { InvalidConfigError } from '@breakwater/resilience';
 import { checkSubscriber, duplicateForPubSub } from './channel-subscription';
 import { COORDINATION_REDIS_OPTIONS } from './coordination-redis';
@@ -44,5 +44,16 @@ describe('duplicateForPubSub', () => {
 
     expect(duplicate.options).toMatchObject({ maxRetriesPerRequest: null, autoResubscribe: false, enableOfflineQueue: true });
     expect(duplicate.options.commandTimeout).toBeUndefined();
+  });
+
+  it('gives a Cluster subscriber an offline queue, so its first SUBSCRIBE waits for the Cluster to be ready', () => {
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true, enableOfflineQueue: false, redisOptions: { commandTimeout: 250, maxRetriesPerRequest: 0 } });
+    const duplicate = duplicateForPubSub(cluster);
+    if (!(duplicate instanceof Cluster)) throw new Error('expected a Cluster connection');
+    expect(duplicate.options.enableOfflineQueue).toBe(true);
+    expect(duplicate.options.redisOptions).toMatchObject({ maxRetriesPerRequest: null, autoResubscribe: false });
+    expect(duplicate.options.redisOptions?.commandTimeout).toBeUndefined();
+    duplicate.disconnect();
+    cluster.disconnect();
   });
 });

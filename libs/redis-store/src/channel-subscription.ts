@@ -1,5 +1,6 @@
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { InvalidConfigError } from '@breakwater/resilience';
+import { SUBSCRIBER_REDIS_OPTIONS } from './connection/connection-roles';
 import type { RedisConnection } from './script-loader';
 
 /** A SUBSCRIBE failed; it is sent again after `retryInMs`, or (0) when the connection is next ready. */
@@ -83,14 +84,18 @@ export class ChannelSubscription {
 }
 
 /**
- * A subscriber of our own: a duplicate of the coordination connection without what makes its
- * commands fail fast. No commandTimeout and no maxRetriesPerRequest, because a SUBSCRIBE is never
- * on a call's path; and no ioredis auto-resubscribe, because ChannelSubscription re-subscribes
- * with a handler. Cluster support is not attempted here.
+ * A subscriber of our own: a duplicate of the coordination connection with the subscriber role's
+ * settings (SUBSCRIBER_REDIS_OPTIONS): no commandTimeout and no maxRetriesPerRequest, because a
+ * SUBSCRIBE is never on a call's path; an offline queue, because a Cluster client refuses a
+ * SUBSCRIBE sent before it is ready ("Cluster isn't ready") where the coordination connection
+ * would rather fail fast; and no ioredis auto-resubscribe, because ChannelSubscription
+ * re-subscribes with a handler. A Cluster's own subscriber node is replaced, and re-subscribed with
+ * a handler, by ioredis itself.
  */
 export function duplicateForPubSub(redis: RedisConnection): RedisConnection {
-  if (!(redis instanceof Redis)) return redis.duplicate();
-  return redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, autoResubscribe: false });
+  const { enableOfflineQueue, retryStrategy, ...node } = SUBSCRIBER_REDIS_OPTIONS;
+  if (redis instanceof Cluster) return redis.duplicate([], { enableOfflineQueue, redisOptions: { ...redis.options.redisOptions, ...node } });
+  return redis.duplicate({ ...node, enableOfflineQueue, retryStrategy });
 }
 
 /**

@@ -1,4 +1,4 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 
 /** How long a breaker command may take before the fleet decides without Redis. */
 export const DEFAULT_COORDINATION_COMMAND_TIMEOUT_MS = 250;
@@ -17,8 +17,3 @@ export const COORDINATION_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze(
   // Keep trying to reconnect, quickly: the fleet resyncs the moment Redis answers.
   retryStrategy: (attempt: number) => Math.min(50 * attempt, 500),
 });
-
-/** A dedicated connection for `createFleetBreakers`, from a URL (`redis://…`) and option overrides. */
-export function createCoordinationRedis(url: string, overrides: RedisOptions = {}): Redis {
-  return new Redis(url, { ...COORDINATION_REDIS_OPTIONS, ...overrides });
-}

@@ -18,3 +18,6 @@ export { trimAcknowledged } from './outbox/outbox-trim';
 export { parseRedisUrl, maskRedisUrl, DEFAULT_REDIS_PORT, DEFAULT_SENTINEL_PORT } from './connection/redis-url';
 export { InvalidRedisUrlError, REDIS_URL_INVALID } from './connection/redis-url.error';
 export type { RedisTarget, RedisAddress, RedisCredentials, SingleRedisTarget, ClusterRedisTarget, SentinelRedisTarget } from './connection/redis-target';
+export { createRedisConnection, createServerConnection, CLUSTER_SLOTS_REFRESH_MS, type RoleOverrides } from './connection/create-redis-connection';
+export { createCoordinationConnection, createCoordinationRedis } from './connection/coordination-connection';
+export { ROLE_OPTIONS, DATA_REDIS_OPTIONS, QUEUE_REDIS_OPTIONS, SUBSCRIBER_REDIS_OPTIONS, DEFAULT_DATA_COMMAND_TIMEOUT_MS, type RedisRole } from './connection/connection-roles';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { InvalidConfigError } from '@breakwater/resilience';
+import { InvalidRedisUrlError, parseRedisUrl } from '@breakwater/redis-store';
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/operator-log';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../downstreams/http-client';
 import { DEFAULT_NOTIFY_RATE_LIMIT, DEFAULT_NOTIFY_RATE_WINDOW_MS, type NotifyRateSettings } from '../jobs/notify-rate-limit';
@@ -88,10 +89,18 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const [name, value] of [['HTTP_REQUEST_TIMEOUT_MS', httpRequestTimeoutMs], ['HTTP_CONNECTION_TIMEOUT_MS', httpConnectionTimeoutMs]] as const) {
     if (value <= paymentDeadlineMs) problems.push(`${name} must be above PAYMENT_DEADLINE_MS (${paymentDeadlineMs}; got ${value})`);
   }
+  const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // Checked with the rest: a bad form is a line of this message, not a hang or a crash later.
+  try {
+    parseRedisUrl(redisUrl);
+  } catch (error) {
+    if (!(error instanceof InvalidRedisUrlError)) throw error;
+    problems.push(`REDIS_URL: ${error.problem} (got ${error.url})`);
+  }
   const config: AppConfig = {
     port: int('PORT', 3001, 0),
     host: env.HOST ?? '127.0.0.1',
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl,
     instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     simUrl: (env.SIM_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, ''),
     auth: loadAuthSettings(env, problems, int),

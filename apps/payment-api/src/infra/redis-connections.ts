@@ -1,37 +1,37 @@
-import Redis from 'ioredis';
-import { createCoordinationRedis } from '@breakwater/redis-store';
+import type Redis from 'ioredis';
+import { createRedisConnection, parseRedisUrl, type RedisConnection, type RedisTarget } from '@breakwater/redis-store';
+import { asCommandClient } from './redis-command-client';
 
 /**
- * The instance's Redis connections, one configuration per job (architecture.md section 6):
+ * The instance's Redis connections, one configuration per job (architecture.md section 6), to the
+ * Redis `REDIS_URL` names in any of its forms (one server, Cluster, Sentinel;
+ * docs/redis-deployments.md):
  * - coordination: breakers, budgets, cache; fails fast, never queues, never resends.
  * - data: payments, idempotency keys, audit; fails fast too, so that a Redis outage turns into a
  *   quick 503 rather than a request waiting a minute.
  * - queues: BullMQ; `maxRetriesPerRequest: null` as BullMQ's workers require.
+ * The URL is read here, before any connection exists: a bad form stops start-up with its message.
  */
 export class RedisConnections {
-  readonly coordination: Redis;
+  readonly target: RedisTarget;
+  readonly coordination: RedisConnection;
+  /** The data connection, as the payment code types it (see asCommandClient). */
   readonly data: Redis;
-  private readonly queueConnections: Redis[] = [];
+  private readonly queueConnections: RedisConnection[] = [];
 
-  constructor(private readonly url: string) {
-    this.coordination = createCoordinationRedis(url);
-    this.data = new Redis(url, {
-      enableOfflineQueue: false,
-      commandTimeout: 1_000,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      connectTimeout: 1_000,
-      retryStrategy: (attempt) => Math.min(50 * attempt, 500),
-    });
+  constructor(url: string) {
+    this.target = parseRedisUrl(url);
+    this.coordination = createRedisConnection(this.target, 'coordination');
+    this.data = asCommandClient(createRedisConnection(this.target, 'data'));
     for (const c of [this.coordination, this.data]) c.on('error', () => undefined); // surfaced by failing commands and /health/ready
   }
 
   /** A new connection for a BullMQ queue or worker. */
   forQueue(): Redis {
-    const connection = new Redis(this.url, { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (attempt) => Math.min(100 * attempt, 1_000) });
+    const connection = createRedisConnection(this.target, 'queue');
     connection.on('error', () => undefined);
     this.queueConnections.push(connection);
-    return connection;
+    return asCommandClient(connection);
   }
 
   async close(): Promise<void> {
