@@ -91,7 +91,7 @@ export async function createWorld(label: string): Promise<World> {
 
 /** A BullMQ handle on one queue or dead-letter queue of a world, for looking at jobs directly. */
 export function openQueue<T extends JobData | DeadLetterData>(world: World, name: QueueName, deadLetter = false): Queue<T> {
-  return new Queue<T>(deadLetter ? deadLetterName(name) : name, { connection: world.redis, prefix: bullPrefix(world.keyPrefix) });
+  return new Queue<T>(deadLetter ? deadLetterName(name) : name, { connection: world.redis, prefix: bullPrefix(world.keyPrefix, name) });
 }
 
 export interface Delivery {

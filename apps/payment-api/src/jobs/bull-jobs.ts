@@ -99,7 +99,6 @@ export class BullJobs extends JobScheduler {
 
   constructor(private readonly deps: JobsDeps) {
     super();
-    const prefix = bullPrefix(deps.config.keyPrefix);
     this.connection = deps.redis.forQueue();
     this.telemetry = deps.config.tracing ? jobTelemetry() : undefined;
     const replayTracing = this.telemetry === undefined ? undefined : new ReplayTracing(this.telemetry);
@@ -112,6 +111,7 @@ export class BullJobs extends JobScheduler {
     const deadLetters = {} as Record<QueueName, DeadLetterQueue>;
     for (const name of QUEUE_NAMES) {
       const s = queueSettings(name, deps.queues);
+      const prefix = bullPrefix(deps.config.keyPrefix, name);
       queues[name] = this.watch(
         new Queue<JobData>(name, {
           connection: this.connection,
@@ -262,7 +262,7 @@ export class BullJobs extends JobScheduler {
     const s = queueSettings(name, this.deps.queues);
     const worker = new Worker<T, string>(name, processor, {
       connection: this.connection,
-      prefix: bullPrefix(this.deps.config.keyPrefix),
+      prefix: bullPrefix(this.deps.config.keyPrefix, name),
       telemetry: this.telemetry,
       concurrency: s.concurrency,
       ...workerTiming(this.deps.config.jobLockMs),

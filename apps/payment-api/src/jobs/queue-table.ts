@@ -57,5 +57,11 @@ export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as 
 
 export const notifyQueue = (channel: NotifyChannel): QueueName => `notify-${channel}`;
 
-/** BullMQ's key prefix for an instance's key prefix: test runs with different prefixes never meet. */
-export const bullPrefix = (keyPrefix: string): string => `${keyPrefix}bull`;
+/**
+ * BullMQ's key prefix of a queue (and of its dead-letter queue): the instance's key prefix, so
+ * test runs with different prefixes never meet, and a hash tag of the queue's name. BullMQ's
+ * scripts touch several keys of one queue at once, which on Redis Cluster must share a slot
+ * (`bull:` alone gives a CROSSSLOT/MOVED error at start); one tag per queue spreads the queues
+ * over the shards instead of putting every job on one.
+ */
+export const bullPrefix = (keyPrefix: string, queue: QueueName): string => `${keyPrefix}bull:{${queue}}`;

@@ -40,8 +40,8 @@ export class PendingReviewAge {
     private readonly keyPrefix: string,
   ) {
     // The data connection fails fast (no offline queue), which a scrape wants; a Queue only reads here.
-    this.queue = new Queue<ReconcileJobData>(QUEUE, { connection: redis, prefix: bullPrefix(keyPrefix) });
-    this.deadLetters = new Queue<DeadLetterData>(deadLetterName(QUEUE), { connection: redis, prefix: bullPrefix(keyPrefix) });
+    this.queue = new Queue<ReconcileJobData>(QUEUE, { connection: redis, prefix: bullPrefix(keyPrefix, QUEUE) });
+    this.deadLetters = new Queue<DeadLetterData>(deadLetterName(QUEUE), { connection: redis, prefix: bullPrefix(keyPrefix, QUEUE) });
   }
 
   /** Registers `breakwater_pending_review_oldest_age_seconds` and `breakwater_pending_review_payments`. */
