@@ -78,6 +78,17 @@ describe('the launcher command line', () => {
     expect(() => parseFleetOptions(['--nope'], {})).toThrow(UsageError);
   });
 
+  it('takes the Cluster and Sentinel forms, and their credentials only from FLEET_REDIS_URL (issue 11)', () => {
+    expect(parseFleetOptions(['--redis-url', 'redis-cluster://127.0.0.1:7000,127.0.0.1:7001'], {})?.redisUrl).toBe('redis-cluster://127.0.0.1:7000,127.0.0.1:7001');
+    expect(parseFleetOptions(['--redis-url', 'redis-sentinel://127.0.0.1:26379#m'], {})?.redisUrl).toBe('redis-sentinel://127.0.0.1:26379#m');
+    expect(() => parseFleetOptions(['--redis-url', 'redis-cluster://app:s3cret@127.0.0.1:7000,127.0.0.1:7001'], {})).toThrow(/FLEET_REDIS_URL/);
+    expect(() => parseFleetOptions(['--redis-url', 'redis-sentinel://127.0.0.1:26379?sentinelPassword=s3cret#m'], {})).toThrow(/FLEET_REDIS_URL/);
+    expect(parseFleetOptions([], { FLEET_REDIS_URL: 'redis-sentinel://:s3cret@127.0.0.1:26379#m' })?.redisUrl).toBe('redis-sentinel://:s3cret@127.0.0.1:26379#m');
+    expect(() => parseFleetOptions(['--redis-url', 'redis-sentinel://127.0.0.1:26379'], {})).toThrow(/--redis-url .*names its master after #/);
+    expect(() => parseFleetOptions([], { FLEET_REDIS_URL: 'redis://s3cret@127.0.0.1' })).toThrow(/FLEET_REDIS_URL/);
+    expect(() => parseFleetOptions([], { FLEET_REDIS_URL: 'redis://s3cret@127.0.0.1' })).not.toThrow(/s3cret/);
+  });
+
   it('answers --help with undefined', () => {
     expect(parseFleetOptions(['--help'], {})).toBeUndefined();
   });

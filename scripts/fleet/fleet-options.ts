@@ -3,6 +3,8 @@
 // flags: ps shows a command line to every local user), with every default named here.
 import { parseArgs } from 'node:util';
 import { MIN_SECRET_LENGTH } from '../../apps/payment-api/src/auth/auth-settings';
+import { parseRedisUrl } from '../../libs/redis-store/src/connection/redis-url';
+import { InvalidRedisUrlError } from '../../libs/redis-store/src/connection/redis-url.error';
 import { hasCredentials } from './secrets';
 
 export const DEFAULT_INSTANCES = 3;
@@ -79,10 +81,10 @@ export function parseFleetOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (values.help === true) return undefined;
   const flagUrl = values['redis-url'];
   // Only its form may be echoed: a URL from the environment may hold a password.
-  if (flagUrl !== undefined && !/^rediss?:\/\/./.test(flagUrl)) throw new UsageError(`--redis-url must be a redis:// or rediss:// URL (got ${JSON.stringify(flagUrl)})`);
+  if (flagUrl !== undefined) checkRedisUrl('--redis-url', flagUrl);
   if (flagUrl !== undefined && hasCredentials(flagUrl)) throw new UsageError('--redis-url holds a user or password, which ps shows to every local user: put the URL in $FLEET_REDIS_URL instead');
   const envUrl = env.FLEET_REDIS_URL === '' ? undefined : env.FLEET_REDIS_URL;
-  if (envUrl !== undefined && !/^rediss?:\/\/./.test(envUrl)) throw new UsageError('FLEET_REDIS_URL must be a redis:// or rediss:// URL');
+  if (envUrl !== undefined) checkRedisUrl('FLEET_REDIS_URL', envUrl);
   const adminToken = env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken.length < MIN_SECRET_LENGTH) throw new UsageError(`ADMIN_TOKEN must be at least ${MIN_SECRET_LENGTH} characters (it has ${adminToken.length}); generate one with: openssl rand -hex 32`);
   const operatorAuth = (env.OPERATOR_AUTH === undefined || env.OPERATOR_AUTH === '' ? DEFAULT_FLEET_OPERATOR_AUTH : env.OPERATOR_AUTH.toLowerCase()) as FleetOperatorAuth;
@@ -96,6 +98,16 @@ export function parseFleetOptions(argv: readonly string[], env: NodeJS.ProcessEn
     keyPrefix: values['key-prefix'] ?? '',
     dir: values.dir,
   };
+}
+
+/** Any REDIS_URL form the instances take (docs/redis-deployments.md); the message never carries a password. */
+function checkRedisUrl(source: string, url: string): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (!(error instanceof InvalidRedisUrlError)) throw error;
+    throw new UsageError(`${source} must be a redis://, rediss://, redis-cluster:// or redis-sentinel:// URL: ${error.problem} (got ${error.url})`);
+  }
 }
 
 function wholeNumber(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -23,26 +23,18 @@ export async function writePrivateFile(path: string, content: string): Promise<v
   await chmod(path, PRIVATE_FILE_MODE);
 }
 
-/** `url` without its user name and password: what may be printed. */
+/**
+ * `url` without its user name and password (and a Sentinel URL's sentinel credentials): what may
+ * be printed. Works on every REDIS_URL form, which WHATWG URL cannot read (a comma list of hosts).
+ */
 export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === '' && parsed.password === '') return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
-  }
+  const shape = /^([a-z][a-z0-9+.-]*:\/\/)(?:[^@/?#]*@)?(.*)$/i.exec(url);
+  if (shape === null) return '(an unparsable URL)';
+  return `${shape[1]}${shape[2]}`.replace(/([?&])sentinel(?:Username|Password)=[^&#]*&?/g, '$1').replace(/[?&](#|$)/, '$1');
 }
 
 export function hasCredentials(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.username !== '' || parsed.password !== '';
-  } catch {
-    return false;
-  }
+  return withoutCredentials(url) !== url;
 }
 
 /** `redis://user:password@host:port` from a URL without credentials. */

@@ -95,5 +95,6 @@ describe('parseRedisUrl: the REDIS_URL forms', () => {
     expect(message).not.toContain('topsecret');
     expect(message).not.toContain('alsosecret');
     expect(maskRedisUrl('redis://bw:pw@h:1')).toBe('redis://bw:***@h:1');
+    expect(maskRedisUrl('redis://s3cret@h:1')).toBe('redis://***@h:1');
   });
 });

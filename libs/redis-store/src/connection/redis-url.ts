@@ -66,7 +66,10 @@ export function parseRedisUrl(url: string): RedisTarget {
 /** The URL with its passwords replaced by `***`, for messages and logs. */
 export function maskRedisUrl(url: string): string {
   if (typeof url !== 'string') return String(url);
-  return url.replace(/^([^:/?#]+:\/\/[^:@/?#]*:)[^@/?#]*@/, '$1***@').replace(/([?&]sentinelPassword=)[^&#]*/g, '$1***');
+  // A lone word before @ may be a password written without its colon: masked whole.
+  return url
+    .replace(/^([^:/?#]+:\/\/)([^@/?#]*)@/, (_all, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(':') ? `${userinfo.slice(0, userinfo.indexOf(':'))}:***` : '***'}@`)
+    .replace(/([?&]sentinelPassword=)[^&#]*/g, '$1***');
 }
 
 type Fail = (problem: string) => never;
