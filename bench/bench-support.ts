@@ -132,3 +132,15 @@ export async function deleteKeys(prefix: string, url: string): Promise<number> {
   }
   return deleted;
 }
+
+/**
+ * Like concurrentNsPerCall, and also the process's CPU time (user + system) per call. On a shared
+ * machine wall time counts the time this process waited for a core; CPU time counts only the work.
+ */
+export async function concurrentCostPerCall(call: () => Promise<unknown>, n: number, width: number): Promise<{ wallNs: number; cpuNs: number }> {
+  const cpuBefore = process.cpuUsage();
+  const wallNs = await concurrentNsPerCall(call, n, width);
+  const cpu = process.cpuUsage(cpuBefore);
+  const calls = Math.ceil(n / width) * width;
+  return { wallNs, cpuNs: ((cpu.user + cpu.system) * 1e3) / calls };
+}
