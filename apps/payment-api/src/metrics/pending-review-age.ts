@@ -42,6 +42,9 @@ export class PendingReviewAge {
     // The data connection fails fast (no offline queue), which a scrape wants; a Queue only reads here.
     this.queue = new Queue<ReconcileJobData>(QUEUE, { connection: redis, prefix: bullPrefix(keyPrefix, QUEUE) });
     this.deadLetters = new Queue<DeadLetterData>(deadLetterName(QUEUE), { connection: redis, prefix: bullPrefix(keyPrefix, QUEUE) });
+    // Without a listener BullMQ prints every connection error to stderr (a Redis outage would
+    // flood an operator's log); here an error only means a failed read, which the gauges handle.
+    for (const q of [this.queue, this.deadLetters]) q.on('error', () => undefined);
   }
 
   /** Registers `breakwater_pending_review_oldest_age_seconds` and `breakwater_pending_review_payments`. */
