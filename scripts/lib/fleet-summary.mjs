@@ -19,6 +19,7 @@ if (command === 'env') {
   const rows = [
     ['load balancer', ready.lb, 'POST /payments, GET /breakers, /degradation, /queues, /health/ready'],
     ['metrics', `${ready.lb}/metrics`, 'Prometheus text of the instance that answers; each instance has its own /metrics'],
+    ['dashboard', `${ready.lb}/dashboard`, 'live breakers per instance, queues, warnings; give it $ADMIN_TOKEN'],
     ['operator auth', process.env.OPERATOR_AUTH === 'off' ? 'off' : 'Authorization: Bearer $ADMIN_TOKEN', 'for GET /breakers, /queues, /metrics and the admin actions'],
     ['instances', ready.instances.join(' '), ''],
     ['simulator', ready.sim, 'fault API: PUT /_faults/<service>, DELETE /_faults, GET /_stats, /_ledger'],
