@@ -6,7 +6,7 @@
 // notification's consumer span and its call to the simulator, and the audit export's consumer
 // span, descend from the request span. A dead letter replayed by an operator goes back into the
 // payment's trace, linked to the replay request.
-import { context, propagation, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { core } from '@opentelemetry/sdk-node';
@@ -91,18 +91,18 @@ describe("a payment's follow-ups are in the request's trace", () => {
 
     await waitFor(async () => (await deliveries(world.sim, 'notify-email')).length === 1, { timeoutMs: 10_000, description: 'the email delivered' });
     await waitFor(async () => (await auditLines(world.auditFile)).filter((l) => l.paymentId === paymentId).length === 2, { timeoutMs: 10_000, description: 'both audit entries exported' });
-    await waitFor(() => consumerSpans(inTrace(traceId), 'notify-email').length === 1 && consumerSpans(inTrace(traceId), 'audit-export').length === 2, {
+    // At least: a run that fails and is retried (an audit export overtaken by another) is a span of its own.
+    await waitFor(() => consumerSpans(inTrace(traceId), 'notify-email').length >= 1 && consumerSpans(inTrace(traceId), 'audit-export').length >= 2, {
       timeoutMs: 5_000,
       description: 'the consumer spans of the notification and of both audit exports',
     });
     const spans = inTrace(traceId);
 
-    const [notify] = consumerSpans(spans, 'notify-email');
+    const notify = consumerSpans(spans, 'notify-email').find((s) => s.status.code !== SpanStatusCode.ERROR);
     expect(descends(spans, notify, rootSpanId)).toBe(true);
     const enqueued = parentOf(spans, notify);
     expect(enqueued).toMatchObject({ name: 'add notify-email.notify', kind: SpanKind.PRODUCER });
-    const call = spans.find((s) => s.name === SpanNames.downstreamCall('notify-email'));
-    expect(call?.parentSpanContext?.spanId).toBe(notify.spanContext().spanId);
+    const call = spans.find((s) => s.name === SpanNames.downstreamCall('notify-email') && s.parentSpanContext?.spanId === notify?.spanContext().spanId);
     expect(call?.attributes).toMatchObject({ [SpanAttributes.breakerName]: 'notify-email', [SpanAttributes.decision]: Decisions.allowed });
 
     for (const exported of consumerSpans(spans, 'audit-export')) {
@@ -138,7 +138,7 @@ describe("a payment's follow-ups are in the request's trace", () => {
     });
 
     await waitFor(async () => (await deliveries(world.sim, 'notify-email')).some((d) => d.idempotencyKey === jobId), { timeoutMs: 10_000, description: 'the replayed email delivered' });
-    const replayedRun = (): ReadableSpan | undefined => consumerSpans(inTrace(traceId), 'notify-email').find((s) => !before.includes(s.spanContext().spanId) && s.status.code !== 2);
+    const replayedRun = (): ReadableSpan | undefined => consumerSpans(inTrace(traceId), 'notify-email').find((s) => !before.includes(s.spanContext().spanId) && s.status.code !== SpanStatusCode.ERROR);
     await waitFor(() => replayedRun() !== undefined, { timeoutMs: 5_000, description: "the replayed run's consumer span in the payment's trace" });
     const spans = inTrace(traceId);
     const replay = spans.find((s) => s.name === SpanNames.deadLetterReplay);
