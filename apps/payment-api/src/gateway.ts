@@ -17,6 +17,7 @@ import { IdempotencyKeys } from './payments/idempotency-keys';
 import { PaymentFlow } from './payments/payment-flow';
 import { PaymentStore } from './payments/payment-store';
 import { AbandonedPaymentSweeper } from './payments/abandoned-payment-sweeper';
+import { PendingReviewAge } from './metrics/pending-review-age';
 import { UnsettledPayments } from './payments/unsettled-payments';
 import { QueueLock } from './jobs/queue-lock';
 import { ProviderCharge } from './providers/provider-charge';
@@ -42,6 +43,8 @@ export class Gateway {
   readonly flow: PaymentFlow;
   /** Recovers payments whose request died and whose client never came back; started by start(). */
   readonly sweeper: AbandonedPaymentSweeper;
+  /** The PENDING_REVIEW payments and the oldest one's age, on /metrics (alerts) and the dashboard. */
+  readonly pendingReview: PendingReviewAge;
   /** What an operator watching this instance's stderr reads. */
   readonly log: OperatorLog;
   private activity: Disposable | undefined;
@@ -76,6 +79,8 @@ export class Gateway {
       leaseMs: config.paymentLeaseMs,
       degradation: () => degradation(this.policies.fleet),
     });
+    this.pendingReview = new PendingReviewAge(this.redis.data, config.keyPrefix);
+    this.pendingReview.register(this.metrics.registry);
     this.sweeper = new AbandonedPaymentSweeper({
       flow: this.flow,
       store: this.store,
@@ -97,6 +102,7 @@ export class Gateway {
     this.activity?.dispose();
     await this.sweeper.stop();
     await this.jobs.close();
+    await this.pendingReview.close();
     await this.policies.close();
     await this.http.close();
     await this.redis.close();

@@ -4,7 +4,6 @@ import { OperatorCredentials } from '../auth/operator-credentials';
 import { AdminGuard } from '../breakers/admin.guard';
 import type { Gateway } from '../gateway';
 import { GATEWAY } from '../gateway.token';
-import { PendingReviewAge } from '../metrics/pending-review-age';
 import { loadDashboardAssets, type DashboardAsset } from './dashboard-assets';
 import { DashboardFeed } from './dashboard-feed';
 import { InstanceReports } from './instance-reports';
@@ -17,15 +16,13 @@ import { DASHBOARD_SECURITY_HEADERS, STREAM_HEADERS } from './security-headers';
  * so with OPERATOR_AUTH=token it needs the admin token, as they do. Operator actions go to the
  * existing admin endpoints, with the token, from the page.
  *
- * This controller also owns the instance's dashboard parts (its report to the fleet, the feed,
- * the PENDING_REVIEW gauges on /metrics): app.module.ts only registers controllers for this
- * work, and they live exactly as long as the app does.
+ * This controller also owns the instance's dashboard parts (its report to the fleet, the feed):
+ * they live exactly as long as the app does.
  */
 @Controller('dashboard')
 export class DashboardController implements OnModuleDestroy {
   private readonly assets: ReadonlyMap<string, DashboardAsset>;
   private readonly publisher: ReportPublisher;
-  private readonly pendingReview: PendingReviewAge;
   readonly feed: DashboardFeed;
 
   constructor(
@@ -34,9 +31,7 @@ export class DashboardController implements OnModuleDestroy {
   ) {
     this.assets = loadDashboardAssets();
     const reports = new InstanceReports(gateway.redis.data, gateway.config.keyPrefix);
-    this.pendingReview = new PendingReviewAge(gateway.redis.data, gateway.config.keyPrefix);
-    this.pendingReview.register(gateway.metrics.registry);
-    this.feed = new DashboardFeed(gateway, reports, this.pendingReview);
+    this.feed = new DashboardFeed(gateway, reports, gateway.pendingReview);
     this.publisher = new ReportPublisher(gateway, reports);
     this.publisher.start();
   }
@@ -79,6 +74,5 @@ export class DashboardController implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.feed.close();
     await this.publisher.stop();
-    await this.pendingReview.close();
   }
 }
