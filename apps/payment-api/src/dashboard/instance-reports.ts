@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import type { InstanceReport } from './instance-report';
 
 /** A report outlives its instance this long, so a dead instance shows as "not reporting" for a while. */
@@ -15,7 +15,7 @@ export class InstanceReports {
   private readonly index: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keyPrefix: string,
   ) {
     this.index = `${keyPrefix}dash:instances`;

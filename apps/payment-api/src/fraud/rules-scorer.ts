@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 
 /** Payments per customer per minute above which velocity raises the score. */
 export const VELOCITY_WINDOW_S = 60;
@@ -11,7 +11,7 @@ export const VELOCITY_LIMIT = 10;
  */
 export class RulesScorer {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -1,6 +1,4 @@
-import type Redis from 'ioredis';
 import { createRedisConnection, parseRedisUrl, type RedisConnection, type RedisTarget } from '@breakwater/redis-store';
-import { asCommandClient } from './redis-command-client';
 
 /**
  * The instance's Redis connections, one configuration per job (architecture.md section 6), to the
@@ -15,23 +13,22 @@ import { asCommandClient } from './redis-command-client';
 export class RedisConnections {
   readonly target: RedisTarget;
   readonly coordination: RedisConnection;
-  /** The data connection, as the payment code types it (see asCommandClient). */
-  readonly data: Redis;
+  readonly data: RedisConnection;
   private readonly queueConnections: RedisConnection[] = [];
 
   constructor(url: string) {
     this.target = parseRedisUrl(url);
     this.coordination = createRedisConnection(this.target, 'coordination');
-    this.data = asCommandClient(createRedisConnection(this.target, 'data'));
+    this.data = createRedisConnection(this.target, 'data');
     for (const c of [this.coordination, this.data]) c.on('error', () => undefined); // surfaced by failing commands and /health/ready
   }
 
   /** A new connection for a BullMQ queue or worker. */
-  forQueue(): Redis {
+  forQueue(): RedisConnection {
     const connection = createRedisConnection(this.target, 'queue');
     connection.on('error', () => undefined);
     this.queueConnections.push(connection);
-    return asCommandClient(connection);
+    return connection;
   }
 
   async close(): Promise<void> {

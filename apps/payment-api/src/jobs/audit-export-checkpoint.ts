@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
 
 /**
@@ -15,7 +15,7 @@ export class AuditExportCheckpoint {
   private readonly advanceScript: ScriptCall;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     keyPrefix: string,
     private readonly path: string,
   ) {

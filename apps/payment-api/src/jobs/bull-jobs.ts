@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Job, type Processor, type Telemetry } from 'bullmq';
 import type { Context } from '@opentelemetry/api';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { EventEmitter, type Disposable } from '@breakwater/resilience';
 import { OutboxRelay, RedisUnavailableError, type OutboxEntry, type OutboxRelayFailure } from '@breakwater/redis-store';
 import type { AppConfig } from '../config/app-config';
@@ -75,7 +75,7 @@ export const QUEUE_COUNTS_TIMEOUT_MS = 2_000;
  */
 export class BullJobs extends JobScheduler {
   private readonly log = new Logger('Jobs');
-  private readonly connection: Redis;
+  private readonly connection: RedisConnection;
   private readonly queues: Record<QueueName, Queue<JobData>>;
   private readonly deadLetters: Record<QueueName, DeadLetterQueue>;
   private readonly metrics: QueueMetrics;

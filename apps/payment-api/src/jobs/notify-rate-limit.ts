@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
 import type { NotifyChannel } from './queue-table';
 
@@ -25,7 +25,7 @@ export class NotifyRateLimit {
   private readonly takeScript: ScriptCall;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly prefix: string,
     private readonly settings: NotifyRateSettings,
     private readonly now: () => number = Date.now,

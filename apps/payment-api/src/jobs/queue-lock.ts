@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
 
 /** Longer than any one bury or replay page takes; a holder that dies frees the lock after it. */
@@ -27,7 +27,7 @@ export class QueueLock {
   private readonly release: ScriptCall;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly key: string,
   ) {
     this.release = defineScript(redis, { file: 'release-queue-lock-1.lua', dir: join(__dirname, 'lua') });

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { Gauge, type Registry } from 'prom-client';
 import type { DeadLetterData, ReconcileJobData } from '../jobs/job-data';
 import { bullPrefix, deadLetterName } from '../jobs/queue-table';
@@ -36,7 +36,7 @@ export class PendingReviewAge {
   private readonly deadLetters: Queue<DeadLetterData>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keyPrefix: string,
   ) {
     // The data connection fails fast (no offline queue), which a scrape wants; a Queue only reads here.

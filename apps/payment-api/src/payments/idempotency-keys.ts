@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
 import { idempotencyKey } from './payment-keys';
 
@@ -48,7 +48,7 @@ export class IdempotencyKeys {
   private readonly settleScript: ScriptCall;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly prefix: string,
   ) {
     this.claimScript = defineScript(redis, { file: 'claim-idempotency-key-1.lua', dir: LUA });

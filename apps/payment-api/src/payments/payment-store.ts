@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { EventEmitter } from '@breakwater/resilience';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
 import { activeTraceparent } from '@breakwater/telemetry';
@@ -130,7 +130,7 @@ export class PaymentStore {
    *   Its audit entries are in the export file by then: the export is its long-term record.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly retentionMs = 0,
   ) {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '@breakwater/redis-store';
 import { defineScript, type ScriptCall } from '@breakwater/redis-store';
 import { PAYMENT_SHARDS, paymentShardOf } from './payment-shards';
 
@@ -43,7 +43,7 @@ export class UnsettledPayments {
   private readonly postponeScript: ScriptCall;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     prefix: string,
   ) {
     this.keys = Array.from({ length: UNSETTLED_SHARDS }, (_, shard) => unsettledShardKey(prefix, shard));

@@ -1,6 +1,5 @@
-import type Redis from 'ioredis';
 import { EventEmitter } from '@breakwater/resilience';
-import { defineScript, type ScriptCall } from '../script-loader';
+import { defineScript, type RedisConnection, type ScriptCall } from '../script-loader';
 import { acknowledge, claimIdle, ensureGroup, isNoGroupError, readNew } from './outbox-commands';
 import type { OutboxEntry, OutboxGroup } from './outbox-entry';
 import { forgetStaleConsumers, trimAcknowledged } from './outbox-trim';
@@ -15,7 +14,7 @@ export const DEFAULT_OUTBOX_TRIM_MS = 10_000;
 export const DEFAULT_OUTBOX_BATCH = 100;
 
 export interface OutboxRelayOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** The outbox's streams (its shards: each is one key, so one Cluster slot). */
   streams: readonly string[];
   groups: readonly OutboxGroup[];

@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import type { ScriptCall } from '../script-loader';
+import type { RedisConnection, ScriptCall } from '../script-loader';
 import { earliestStreamId } from './stream-ids';
 
 /**
@@ -34,7 +33,7 @@ function parseGroups(reply: unknown): GroupInfo[] {
  * computed from a slightly old look removes less, never more. A stream missing one of `groups`
  * (not created yet) is not trimmed: that group still has everything to read.
  */
-export async function trimAcknowledged(redis: Redis, stream: string, groups: readonly string[]): Promise<number> {
+export async function trimAcknowledged(redis: RedisConnection, stream: string, groups: readonly string[]): Promise<number> {
   const infos = parseGroups(await redis.xinfo('GROUPS', stream));
   const ours = groups.map((name) => infos.find((g) => g.name === name));
   if (ours.some((g) => g === undefined)) return 0;
@@ -55,7 +54,7 @@ export async function trimAcknowledged(redis: Redis, stream: string, groups: rea
  * STALE_CONSUMER_MS. The delete checks again that nothing is pending in the same step
  * (forget-idle-consumer-1.lua): a consumer that took an entry since the look keeps it.
  */
-export async function forgetStaleConsumers(redis: Redis, forget: ScriptCall, p: { stream: string; group: string; self: string }): Promise<number> {
+export async function forgetStaleConsumers(redis: RedisConnection, forget: ScriptCall, p: { stream: string; group: string; self: string }): Promise<number> {
   const reply = (await redis.xinfo('CONSUMERS', p.stream, p.group)) as unknown;
   if (!Array.isArray(reply)) return 0;
   let forgotten = 0;
