@@ -4,7 +4,7 @@
 // one install function installs the package apt offers and says clearly why it cannot, and no
 // script reaches apt any other way.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,10 +19,20 @@ interface Run {
   stderr: string;
 }
 
+/** The tools the library and the stand-ins use, and nothing else of the machine's: a command the machine happens to have (promtool once CI installed it) must not look installed here. */
+const BASIC_TOOLS = ['bash', 'env', 'sh', 'chmod', 'grep', 'id', 'rm', 'tail', 'tr', 'cat'];
+
 let bin: string;
+let basics: string;
 
 beforeEach(() => {
   bin = mkdtempSync(join(tmpdir(), 'bw-apt-'));
+  basics = join(bin, '.basics');
+  mkdirSync(basics);
+  for (const tool of BASIC_TOOLS) {
+    const path = ['/usr/bin', '/bin'].map((dir) => join(dir, tool)).find((candidate) => existsSync(candidate));
+    if (path !== undefined) symlinkSync(path, join(basics, tool));
+  }
 });
 
 afterEach(() => {
@@ -76,7 +86,7 @@ done`,
 function runWithLibrary(script: string): Run {
   const result = spawnSync('bash', ['-c', `set -euo pipefail\nlog() { printf '[setup] %s\\n' "$*" >&2; }\n. ${JSON.stringify(LIBRARY)}\n${script}`], {
     encoding: 'utf8',
-    env: { PATH: `${bin}:/usr/bin:/bin`, APT_POLICY_RC_D: join(bin, 'policy-rc.d'), HOME: bin },
+    env: { PATH: `${bin}:${basics}`, APT_POLICY_RC_D: join(bin, 'policy-rc.d'), HOME: bin },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
