@@ -43,6 +43,14 @@ class ProxiedConnection {
   private slowSince: number | undefined;
   private releaseAt = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * Held server chunks in byte order, sent by one timer for the head. A timer per chunk would
+   * reorder them: Node keeps timers in lists per whole-ms duration, so a later chunk with a
+   * slightly shorter delay can fire first, and a reordered RESP stream hands one command's reply
+   * to another.
+   */
+  private readonly held: { at: number; chunk: Buffer }[] = [];
+  private drainTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly client: Socket,
@@ -64,9 +72,22 @@ class ProxiedConnection {
     }
     if (delayMs > 0) this.onHeld();
     this.releaseAt = at;
-    this.later(at - now, () => {
-      if (!this.client.destroyed) this.client.write(chunk);
-    });
+    this.held.push({ at, chunk });
+    if (this.drainTimer === undefined) this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    const head = this.held[0];
+    if (head === undefined) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      const now = performance.now();
+      while (this.held.length > 0 && (this.held[0]?.at ?? Infinity) <= now + 0.5) {
+        const next = this.held.shift();
+        if (next !== undefined && !this.client.destroyed) this.client.write(next.chunk);
+      }
+      this.scheduleDrain();
+    }, Math.max(0, head.at - performance.now()));
   }
 
   toUpstream(chunk: Buffer): void {
@@ -111,6 +132,9 @@ class ProxiedConnection {
   cut(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    this.held.length = 0;
     if (!this.client.destroyed) this.client.resetAndDestroy();
     if (!this.upstream.destroyed) this.upstream.resetAndDestroy();
   }
