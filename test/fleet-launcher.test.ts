@@ -21,6 +21,7 @@ import {
   withTimeout,
   type RunningFleet,
 } from './support/fleet-launcher-process';
+import { waitFor } from './support/wait-for';
 
 const STOP_TIMEOUT_MS = 20_000;
 const LOCAL_URL = /^http:\/\/127\.0\.0\.1:(\d+)$/;
@@ -70,6 +71,32 @@ it('keeps every instance in the pool when hostile requests are mixed into good t
   }
   expect(bad).toEqual(Array(10).fill(400));
   expect(good).toEqual(Array(10).fill(201));
+});
+
+it('keeps every instance in the pool while no provider can take a payment: each payment gets its instance\'s own 503, tried once (issue 13)', async () => {
+  // Every provider down: each instance answers 503 NO_PROVIDER_AVAILABLE. nginx once counted that
+  // as the instance failing (max_fails=1), took both out within a second, and answered itself
+  // ("no payment-api instance answered") until they came back; each payment was also tried twice.
+  const sim = first.json.sim;
+  for (const provider of ['provider-a', 'provider-b', 'provider-c']) {
+    const fault = await fetch(`${sim}/_faults/${provider}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'down' }) });
+    expect(fault.status).toBeLessThan(300);
+  }
+  try {
+    const answers: { status: number; error: unknown; retryAfter: string | null }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const response = await postPayment(first.json.lb);
+      const body = (await response.json()) as Record<string, unknown>;
+      answers.push({ status: response.status, error: body.error, retryAfter: response.headers.get('retry-after') });
+    }
+    expect(answers).toEqual(Array(12).fill({ status: 503, error: 'NO_PROVIDER_AVAILABLE', retryAfter: expect.stringMatching(/^\d+$/) }));
+    // Reads still reach the instances: none was taken out.
+    expect((await fetch(`${first.json.lb}/health/live`)).status).toBe(200);
+  } finally {
+    await fetch(`${sim}/_faults`, { method: 'DELETE' });
+  }
+  // And the fleet takes payments again once a provider is back.
+  await waitFor(async () => (await postPayment(first.json.lb)).status === 201, { timeoutMs: 20_000, intervalMs: 250, description: 'a payment taken again' });
 });
 
 it('keeps its secrets off command lines, stderr and the READY line, its files private, and its Redis behind a password (issue 13)', async () => {

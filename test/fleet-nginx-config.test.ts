@@ -18,7 +18,9 @@ describe('the nginx config renderer', () => {
     expect(config).toContain('listen 127.0.0.1:18080;');
     expect(config).toContain('server 127.0.0.1:3001 max_fails=1 fail_timeout=2s;');
     expect(config).toContain('server 127.0.0.1:3002 max_fails=1 fail_timeout=2s;');
-    expect(config).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
+    // A payment's 503 is never a reason to move it or to count it against its instance; any other route's is.
+    expect(config).toMatch(/location = \/payments \{\s*proxy_pass http:\/\/payment_api;\s*proxy_next_upstream error timeout http_502 non_idempotent;\s*\}/);
+    expect(config).toMatch(/location \/ \{\s*proxy_pass http:\/\/payment_api;\s*proxy_next_upstream error timeout http_502 http_503 non_idempotent;\s*\}/);
     expect(config).toContain('proxy_next_upstream_tries 2;');
     expect(config).not.toMatch(/^\s*user\s/m);
   });
