@@ -6,7 +6,7 @@
 // rounds its numbers, and shows the window an OPEN breaker tripped with.
 import { waitFor } from '../support/wait-for';
 import { ApiProcess, PaymentStack, STACK_START_TIMEOUT_MS, STACK_STOP_TIMEOUT_MS, TEST_ENV } from './support/payment-stack';
-import { breakers, breakerState, getJson, pay, postAdmin, postPayment, SimulatorClient, type BreakerView } from './support/http-clients';
+import { breakers, breakerState, getJson, pay, paymentBody, postAdmin, postPayment, SimulatorClient, type BreakerView } from './support/http-clients';
 
 const LINE_TIMEOUT_MS = 5_000;
 
@@ -148,6 +148,9 @@ describe('the operator view of a fleet', () => {
       const [first, second] = stack.instances;
       await stack.redis.kill();
       await everyLogs([first, second], ' WARN local-mode: entering local mode: Redis does not answer; each breaker decides on this instance alone, from the last fleet state cause=.+', 10_000);
+      // Payments fail with 503 meanwhile, and no request's failure is a stack on stderr.
+      for (let i = 0; i < 20; i++) expect((await postPayment(first.url, paymentBody())).status).toBe(503);
+      expect(first.stderrText).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m);
       await stack.redis.restart();
       await everyLogs([first, second], ' INFO local-mode: leaving local mode: Redis answers again; the breakers follow the fleet state', 15_000);
       expect(silent.stderrText).toBe('');

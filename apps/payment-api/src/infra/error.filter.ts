@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { RedisUnavailableError } from '@breakwater/redis-store';
+import { isRedisUnavailable } from '@breakwater/redis-store';
 import { isInvalidRequestDataError } from '../input/invalid-request-data.error';
 
 /**
@@ -9,9 +9,14 @@ import { isInvalidRequestDataError } from '../input/invalid-request-data.error';
  * fault is never a 503, which nginx would count against the instance (docs/fleet.md). Anything else means a payment could not be recorded (Redis down, most likely): 503 with
  * Retry-After, never a bare 500, so clients and the load balancer retry instead of giving up.
  */
+/** Requests answered 503 because Redis could not be reached are said once per this long, not each with its stack. */
+const REDIS_UNAVAILABLE_LOG_MS = 10_000;
+
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('ErrorFilter');
+  private redisUnavailableSince = 0;
+  private redisUnavailableCount = 0;
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -29,7 +34,21 @@ export class ErrorFilter implements ExceptionFilter {
       reply.status(fastifyCode.statusCode).send({ error: 'INVALID_REQUEST', message: (error as Error).message, fields: [{ field: '(body)', message: (error as Error).message }] });
       return;
     }
-    if (!(error instanceof RedisUnavailableError)) this.log.error((error as Error)?.stack ?? String(error));
+    if (isRedisUnavailable(error)) this.redisUnavailable(error as Error);
+    else this.log.error((error as Error)?.stack ?? String(error));
     reply.status(503).header('retry-after', '1').send({ error: 'UNAVAILABLE', message: 'the request could not be completed (Redis unreachable?); retry it (a payment with the same Idempotency-Key)' });
+  }
+
+  /**
+   * A Redis outage fails every request the same way: one line per REDIS_UNAVAILABLE_LOG_MS with
+   * how many were answered 503, not a stack each (310 of them in 10 s of Redis blips).
+   */
+  private redisUnavailable(error: Error): void {
+    this.redisUnavailableCount++;
+    const now = Date.now();
+    if (now - this.redisUnavailableSince < REDIS_UNAVAILABLE_LOG_MS) return;
+    this.log.warn(`Redis unreachable: ${this.redisUnavailableCount} request(s) answered 503 since the last line (${error.name}: ${error.message})`);
+    this.redisUnavailableSince = now;
+    this.redisUnavailableCount = 0;
   }
 }
