@@ -1,6 +1,7 @@
 // `npm run chaos -- [--experiment NAME]... [--quick] [--url URL] [--fleet-json PATH] [--rate N]
-// [--instances N] [--reports DIR] [--list]`, with every default named here.
+// [--instances N] [--reports DIR] [--gate all|safety] [--list]`, with every default named here.
 import { parseArgs } from 'node:util';
+import { GATES, type Gate } from './metrics/gate';
 
 export const DEFAULT_RATE = 100;
 export const DEFAULT_INSTANCES = 3;
@@ -17,6 +18,8 @@ export interface ChaosOptions {
   rate: number;
   instances: number;
   reportsDir: string;
+  /** What decides the exit code (metrics/gate.ts). */
+  gate: Gate;
   list: boolean;
   help: boolean;
 }
@@ -30,6 +33,8 @@ export const USAGE = `usage: npm run chaos -- [options]
   --rate N            payments per second (default ${DEFAULT_RATE}, at most ${MAX_RATE})
   --instances N       payment-api instances of each fleet the suite starts (default ${DEFAULT_INSTANCES})
   --reports DIR       where reports/<timestamp>/ goes (default ${DEFAULT_REPORTS_DIR})
+  --gate all|safety   what fails the run: every hypothesis check (all, the default), or only the
+                      safety checks: process deaths, lost or double charges, audit, PENDING_REVIEW (CI)
   --list              list the experiments and exit
   -h, --help          this text`;
 
@@ -53,6 +58,7 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
         rate: { type: 'string' },
         instances: { type: 'string' },
         reports: { type: 'string' },
+        gate: { type: 'string' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,6 +74,7 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
     rate: whole('--rate', values.rate, DEFAULT_RATE, 1, MAX_RATE),
     instances: whole('--instances', values.instances, DEFAULT_INSTANCES, 2, 8),
     reportsDir: values.reports ?? DEFAULT_REPORTS_DIR,
+    gate: gateOf(values.gate),
     list: values.list === true,
     help: values.help === true,
   };
@@ -78,4 +85,11 @@ function whole(flag: string, raw: string | undefined, fallback: number, min: num
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) throw new ChaosUsageError(`${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
   return value;
+}
+
+function gateOf(raw: string | undefined): Gate {
+  if (raw === undefined) return 'all';
+  const gate = GATES.find((g) => g === raw);
+  if (gate === undefined) throw new ChaosUsageError(`--gate must be one of ${GATES.join(', ')} (got ${JSON.stringify(raw)})`);
+  return gate;
 }

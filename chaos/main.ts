@@ -5,6 +5,7 @@
 import { ChaosUsageError, parseChaosOptions, USAGE } from './cli-options';
 import { EXPERIMENTS, selectExperiments, UnknownExperimentError } from './experiments';
 import { Cleanups } from './infra/cleanups';
+import { failsGate } from './metrics/gate';
 import { SUMMARY_HEADERS, summaryRow, textTable } from './report/summary-table';
 import { runSuite } from './run-suite';
 
@@ -50,7 +51,8 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${textTable(SUMMARY_HEADERS, run.results.map(summaryRow))}\n`);
     for (const s of run.skipped) process.stdout.write(`skipped ${s.name}: ${s.reason}\n`);
     process.stdout.write(`report: ${run.report}\n`);
-    const failed = run.results.filter((r) => !r.passed).length + run.skipped.filter(() => options.url === undefined).length;
+    const failed = run.results.filter((r) => failsGate(r, options.gate)).length + run.skipped.filter(() => options.url === undefined).length;
+    if (options.gate === 'safety') process.stdout.write(`gate: safety (${run.results.filter((r) => !r.passed).length} experiment(s) missed a latency, throughput, availability or recovery target; see the report)\n`);
     if (interrupt.signal.aborted) return 130;
     return failed > 0 || run.results.length === 0 ? 1 : 0;
   } finally {
