@@ -1,4 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import { compareStreamIds } from '@breakwater/redis-store';
 import type { AuditEntry } from '../payments/payment';
 import type { PaymentStore } from '../payments/payment-store';
 import { redactAuditData } from '../payments/pii-redaction';
@@ -52,11 +53,4 @@ export function auditExportProcessor(store: PaymentStore, file: AuditExportFile,
 
 function exportLine(entry: AuditEntry): AuditExportLine {
   return { auditId: entry.id, paymentId: entry.paymentId, type: entry.type, status: entry.status, at: entry.at, reason: entry.reason ?? null, data: redactAuditData(entry.data) };
-}
-
-/** Orders two stream ids (`<ms>-<seq>`). */
-export function compareStreamIds(a: string, b: string): number {
-  const [aMs, aSeq] = a.split('-').map(Number);
-  const [bMs, bSeq] = b.split('-').map(Number);
-  return aMs !== bMs ? aMs - bMs : aSeq - bSeq;
 }
