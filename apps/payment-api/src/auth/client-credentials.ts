@@ -1,12 +1,11 @@
-import { ForbiddenException, HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { bearerToken, refuseWhileLimited } from './bearer-credentials';
 import { clientAddress } from './client-address';
 import { FailedAttempts } from './failed-attempts';
 import type { PaymentCaller } from './payment-caller';
 import { TokenDigest } from './token-digest';
-
-const BEARER = /^Bearer +(\S.*)$/i;
 
 /**
  * Says who calls the payment endpoints (CLIENT_AUTH, docs/security.md, "Client API keys"): with
@@ -27,12 +26,8 @@ export class ClientCredentials {
   identify(request: FastifyRequest, reply: FastifyReply): PaymentCaller {
     if (this.config.auth.clientAuth === 'off') return { kind: 'anyone' };
     const address = clientAddress(request, this.config.auth.trustedProxies);
-    const waitMs = this.attempts.retryAfterMs(address);
-    if (waitMs > 0) {
-      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      throw new HttpException({ error: 'TOO_MANY_AUTH_FAILURES', message: `too many failed key attempts from this address; retry in ${Math.ceil(waitMs / 1000)} s`, retryAfterMs: waitMs }, HttpStatus.TOO_MANY_REQUESTS);
-    }
-    const given = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    refuseWhileLimited({ attempts: this.attempts, address, reply, what: 'key' });
+    const given = bearerToken(request);
     if (given !== undefined) {
       const client = this.config.auth.clientKeys.clientOf(given);
       if (client !== undefined) return { kind: 'client', id: client };

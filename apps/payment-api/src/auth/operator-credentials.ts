@@ -1,14 +1,13 @@
-import { HttpException, HttpStatus, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { bearerToken, refuseWhileLimited } from './bearer-credentials';
 import { clientAddress } from './client-address';
 import { FailedAttempts } from './failed-attempts';
 import { TokenDigest } from './token-digest';
 
 /** Which tokens an endpoint takes: `admin` the admin token only, `metrics` either token. */
 export type CredentialScope = 'admin' | 'metrics';
-
-const BEARER = /^Bearer +(\S.*)$/i;
 
 /**
  * Checks the `Authorization: Bearer` token of admin actions and operator reads, and limits
@@ -34,12 +33,8 @@ export class OperatorCredentials {
     // An operator surface with no token configured is off rather than open.
     if (digests.length === 0) throw new NotFoundException();
     const address = clientAddress(request, this.config.auth.trustedProxies);
-    const waitMs = this.attempts.retryAfterMs(address);
-    if (waitMs > 0) {
-      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      throw new HttpException({ error: 'TOO_MANY_AUTH_FAILURES', message: `too many failed token attempts from this address; retry in ${Math.ceil(waitMs / 1000)} s`, retryAfterMs: waitMs }, HttpStatus.TOO_MANY_REQUESTS);
-    }
-    const given = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    refuseWhileLimited({ attempts: this.attempts, address, reply, what: 'token' });
+    const given = bearerToken(request);
     // Every digest is compared (no early exit), so the time does not say which token was close.
     const matched = given !== undefined && digests.map((d) => d.matches(given)).includes(true);
     if (matched) return;
