@@ -5,7 +5,8 @@
 #   balancer, docs/fleet.md), shellcheck (npm test checks every shell script with it)
 #   npm: the locked dependencies (npm ci), skipped when node_modules matches package-lock.json
 #   SETUP_EXTRAS (opt-in, comma-separated; CI sets them all): prometheus (promtool and the
-#   prometheus server for the alert tests), chromium (the dashboard's browser test). Off by
+#   prometheus server for the alert tests), chromium (the dashboard's browser test), nftables
+#   (nft, for the chaos suite's partition of one instance from Redis). Off by
 #   default: they are large, and the default setup must stay quick on a fresh machine.
 # `npm start` runs this first; CI (.ci/run) runs it on a fresh clone.
 set -euo pipefail

@@ -187,7 +187,7 @@ describe('setup extras (SETUP_EXTRAS): opt-in, through the same install path', (
     standInAptGet({ prometheus: 'promtool' });
     const run = runWithLibrary('ensure_setup_extras "prometheus,chromeum"');
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/unknown setup extra 'chromeum' in SETUP_EXTRAS: the known ones are \[prometheus chromium\]/);
+    expect(run.stderr).toMatch(/unknown setup extra 'chromeum' in SETUP_EXTRAS: the known ones are \[prometheus chromium nftables\]/);
     expect(existsSync(join(bin, 'apt-get.log'))).toBe(false);
   });
 

@@ -115,7 +115,9 @@ ensure_command() {
 # of the default setup, which must fit a fresh machine's 60 s stop hook. CI asks for them all.
 #   prometheus  promtool (alert rule checks and unit tests) and prometheus (the alert-firing test)
 #   chromium    the headless browser the dashboard test drives through playwright-core
-SETUP_EXTRAS_KNOWN="prometheus chromium"
+#   nftables    nft, for the chaos suite's real partition of one instance from Redis
+#               (npm run chaos -- --experiment instance-partitioned-from-redis)
+SETUP_EXTRAS_KNOWN="prometheus chromium nftables"
 
 # ensure_setup_extras "prometheus,chromium": installs each named extra through ensure_command.
 # An unknown name fails before anything is installed, so a typo is not a silent skip.
@@ -136,6 +138,7 @@ ensure_setup_extras() {
     case "$extra" in
       prometheus) ensure_command promtool "alert rule checks and their unit tests (SETUP_EXTRAS=prometheus)" prometheus || return 1 ;;
       chromium) ensure_command chromium "the dashboard's headless browser test (SETUP_EXTRAS=chromium)" chromium || return 1 ;;
+      nftables) ensure_command nft "the chaos suite's partition of one instance from Redis (SETUP_EXTRAS=nftables)" nftables || return 1 ;;
     esac
   done
 }
