@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { LocalRetryBudget, resolveRetryBudgetSettings, type RetryBudget, type RetryBudgetSettings } from '@breakwater/resilience';
 import { checkKeyPrefix, retryBudgetKey } from './keys';
 import { sendWithin } from './redis-command';
@@ -28,6 +29,8 @@ export class FleetRetryBudget implements RetryBudget {
   private readonly local: LocalRetryBudget;
   private readonly commandTimeoutMs: number;
   private pendingDeposit = 0;
+  /** The bucket as Redis last answered; undefined while the local bucket decides. */
+  private fleetView: { tokens: number; seenAtMs: number } | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -43,6 +46,18 @@ export class FleetRetryBudget implements RetryBudget {
     this.spend = defineScript(options.redis, { file: 'spend-retry-budget-1.lua' });
     this.timer = setInterval(() => void this.flush(), flushIntervalMs ?? DEFAULT_RETRY_BUDGET_FLUSH_MS);
     this.timer.unref();
+  }
+
+  /**
+   * Tokens left as this instance last saw the fleet's bucket, plus the floor's refill since (other
+   * instances' deposits and retries show at its next call), or the local bucket's while it decides.
+   * For metrics: a retry always asks Redis.
+   */
+  get available(): number {
+    const view = this.fleetView;
+    if (view === undefined) return this.local.available;
+    const refill = ((performance.now() - view.seenAtMs) / 1000) * this.settings.minPerSecond;
+    return Math.min(this.settings.maxTokens, view.tokens + refill);
   }
 
   recordRequest(): void {
@@ -75,8 +90,12 @@ export class FleetRetryBudget implements RetryBudget {
       const reply = await sendWithin(this.options.redis, this.commandTimeoutMs, () =>
         this.spend([this.key], [deposit, withdraw ? 1 : 0, this.settings.minPerSecond, this.settings.maxTokens]),
       );
-      return Array.isArray(reply) && Number(reply[0]) === 1;
+      if (!Array.isArray(reply)) return false;
+      const tokens = Number(reply[1]);
+      this.fleetView = Number.isFinite(tokens) ? { tokens, seenAtMs: performance.now() } : undefined;
+      return Number(reply[0]) === 1;
     } catch (error) {
+      this.fleetView = undefined;
       // Not known to have arrived: deposit again later rather than lose the fleet's share. (If it
       // did arrive, the bucket gets a share twice, which only errs toward one more retry.)
       this.pendingDeposit += deposit;

@@ -33,6 +33,12 @@ export const MetricNames = {
   bulkheadRejected: 'breakwater_bulkhead_rejected_calls_total',
   /** Counter of calls through a retry policy; labels name, kind (successful_without_retry|successful_with_retry|failed_without_retry|failed_with_retry). */
   retryCalls: 'breakwater_retry_calls_total',
+  /** Gauge, tokens left in a retry budget as this instance last saw it (a retry takes one); label name (the budget's). */
+  retryBudgetAvailable: 'breakwater_retry_budget_available_tokens',
+  /** Gauge, the most tokens the budget can hold; label name (the budget's). */
+  retryBudgetMax: 'breakwater_retry_budget_max_tokens',
+  /** Counter of retries the budget refused (the call failed without them); label name (the retry policy's). */
+  retryBudgetRefused: 'breakwater_retry_budget_refused_retries_total',
   /** Counter of calls that ran out of time; labels name, limit (timeout|deadline). */
   timeouts: 'breakwater_timelimiter_timeouts_total',
   /** Counter of answers given by a fallback; label name. */

@@ -37,6 +37,14 @@ export interface ObservedRetry {
   readonly onSuccess: Event<RetrySucceeded>;
 }
 
+/** A retry budget: how many retries it can still pay for, read when scraped. */
+export interface ObservedRetryBudget {
+  readonly name: string;
+  /** Tokens left; a retry takes a whole one. */
+  readonly available: number;
+  readonly settings: { readonly maxTokens: number };
+}
+
 export interface ObservedTimeout {
   readonly downstream: string;
   readonly onTimeout: Event<TimedOut>;
@@ -66,6 +74,7 @@ export interface PolicyObserver {
   breaker(breaker: ObservedBreaker): Disposable;
   bulkhead(bulkhead: ObservedBulkhead): Disposable;
   retry(retry: ObservedRetry): Disposable;
+  retryBudget(budget: ObservedRetryBudget): Disposable;
   timeout(timeout: ObservedTimeout): Disposable;
   fallback(fallback: ObservedFallback): Disposable;
   cache(cache: ObservedCache): Disposable;
@@ -85,6 +94,7 @@ export function observeWith(...observers: PolicyObserver[]): PolicyObserver {
     breaker: each((o, b: ObservedBreaker) => o.breaker(b)),
     bulkhead: each((o, b: ObservedBulkhead) => o.bulkhead(b)),
     retry: each((o, r: ObservedRetry) => o.retry(r)),
+    retryBudget: each((o, b: ObservedRetryBudget) => o.retryBudget(b)),
     timeout: each((o, t: ObservedTimeout) => o.timeout(t)),
     fallback: each((o, f: ObservedFallback) => o.fallback(f)),
     cache: each((o, c: ObservedCache) => o.cache(c)),

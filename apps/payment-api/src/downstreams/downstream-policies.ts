@@ -41,7 +41,7 @@ export class DownstreamPolicies {
       });
       const limiting = bulkhead(name, { maxConcurrent: s.maxConcurrent, maxQueue: s.maxQueue, queueTimeoutMs: s.queueTimeoutMs });
       const timing = timeout(name, s.timeoutMs);
-      if (observer !== undefined) this.observed.push(observer.retry(retrying), observer.breaker(breaker), observer.bulkhead(limiting), observer.timeout(timing));
+      if (observer !== undefined) this.observed.push(observer.retry(retrying), observer.retryBudget(budget), observer.breaker(breaker), observer.bulkhead(limiting), observer.timeout(timing));
       const chain = wrap(retrying, breaker, limiting, timing);
       this.chains.set(name, telemetry?.tracing === true ? tracedCalls({ downstream: name, chain, breaker }) : chain);
     }

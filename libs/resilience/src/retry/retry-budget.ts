@@ -45,7 +45,7 @@ export class LocalRetryBudget implements RetryBudget {
   readonly settings: Readonly<RetryBudgetSettings>;
 
   constructor(
-    name: string,
+    readonly name: string,
     settings: Partial<RetryBudgetSettings> = {},
     private readonly clock: Clock = systemClock,
   ) {
@@ -55,6 +55,7 @@ export class LocalRetryBudget implements RetryBudget {
     this.refilledAt = clock.now();
   }
 
+  /** Tokens in the bucket now (a retry takes a whole one). */
   get available(): number {
     this.refill();
     return this.tokens;

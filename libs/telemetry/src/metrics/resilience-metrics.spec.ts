@@ -1,4 +1,4 @@
-import { bulkhead, createLocalBreaker, fallback, MemoryCacheStore, ReadThroughCache, retry, timeout, wrap, EventEmitter, type BreakerMode, type ModeChange } from '@breakwater/resilience';
+import { bulkhead, createLocalBreaker, fallback, LocalRetryBudget, MemoryCacheStore, ReadThroughCache, retry, timeout, wrap, EventEmitter, type BreakerMode, type ModeChange } from '@breakwater/resilience';
 import { Registry } from 'prom-client';
 import { MetricNames } from '../metric-names';
 import { ResilienceMetrics } from './resilience-metrics';
@@ -69,6 +69,36 @@ describe('ResilienceMetrics', () => {
     expect(await valueOf(registry, MetricNames.bulkheadRejected, { name: 'fraud', reason: 'full' })).toBe(2);
     expect(await valueOf(registry, MetricNames.fallbackCalls, { name: 'fraud' })).toBe(1);
     expect(await valueOf(registry, MetricNames.bulkheadMaxAllowed, { name: 'fraud' })).toBe(1);
+  });
+
+  it('reads what is left of a retry budget when scraped and counts the retries it refused', async () => {
+    const registry = new Registry();
+    const metrics = new ResilienceMetrics(registry);
+    let nowMs = 0;
+    // Starts with one token (the floor's worth); ten requests at 0.1 add another.
+    const budget = new LocalRetryBudget('provider-a', { ratio: 0.1, minPerSecond: 1, maxTokens: 5 }, { now: () => nowMs });
+    const retrying = retry('provider-a', { maxAttempts: 2, baseMs: 1, capMs: 1, budget });
+    const bindings = [metrics.retry(retrying), metrics.retryBudget(budget)];
+    const name = 'provider-a';
+    expect(await valueOf(registry, MetricNames.retryBudgetAvailable, { name })).toBe(1);
+    expect(await valueOf(registry, MetricNames.retryBudgetMax, { name })).toBe(5);
+    expect(await valueOf(registry, MetricNames.retryBudgetRefused, { name })).toBe(0);
+
+    // The first failing call spends the only token on its retry; the second finds none left.
+    await expect(retrying.execute(fail('503'))).rejects.toThrow('503');
+    expect(await valueOf(registry, MetricNames.retryBudgetAvailable, { name })).toBeCloseTo(0.1);
+    await expect(retrying.execute(fail('503'))).rejects.toMatchObject({ code: 'RETRY_BUDGET_EXHAUSTED' });
+    expect(await valueOf(registry, MetricNames.retryBudgetRefused, { name })).toBe(1);
+    expect(await valueOf(registry, MetricNames.retryCalls, { name, kind: 'failed_with_retry' })).toBe(1);
+    expect(await valueOf(registry, MetricNames.retryCalls, { name, kind: 'failed_without_retry' })).toBe(1);
+    expect(await valueOf(registry, MetricNames.retryBudgetAvailable, { name })).toBeCloseTo(0.2);
+
+    // The floor refills it, up to maxTokens, and the scrape sees it without any call.
+    nowMs += 60_000;
+    expect(await valueOf(registry, MetricNames.retryBudgetAvailable, { name })).toBe(5);
+
+    bindings.forEach((b) => b.dispose());
+    expect(await valueOf(registry, MetricNames.retryBudgetAvailable, { name })).toBeUndefined();
   });
 
   it('counts cache hits by freshness and misses, and shows the fleet mode with its switches', async () => {

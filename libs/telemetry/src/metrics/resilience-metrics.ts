@@ -1,11 +1,12 @@
 import type { Disposable } from '@breakwater/resilience';
 import type { Registry } from 'prom-client';
-import type { ObservedBreaker, ObservedBulkhead, ObservedCache, ObservedFallback, ObservedFleet, ObservedRetry, ObservedTimeout, PolicyObserver } from '../policy-observer';
+import { disposeAll, type ObservedBreaker, type ObservedBulkhead, type ObservedCache, type ObservedFallback, type ObservedFleet, type ObservedRetry, type ObservedRetryBudget, type ObservedTimeout, type PolicyObserver } from '../policy-observer';
 import { BreakerMetrics } from './breaker-metrics';
 import { BulkheadMetrics } from './bulkhead-metrics';
 import { CacheMetrics } from './cache-metrics';
 import { CallMetrics } from './call-metrics';
 import { FleetMetrics } from './fleet-metrics';
+import { RetryBudgetMetrics } from './retry-budget-metrics';
 
 /**
  * Every policy's Prometheus series on one registry (the app's, so `GET /metrics` shows them
@@ -18,6 +19,7 @@ export class ResilienceMetrics implements PolicyObserver {
   private readonly calls: CallMetrics;
   private readonly caches: CacheMetrics;
   private readonly fleets: FleetMetrics;
+  private readonly budgets: RetryBudgetMetrics;
 
   constructor(registry: Registry) {
     this.breakers = new BreakerMetrics(registry);
@@ -25,6 +27,7 @@ export class ResilienceMetrics implements PolicyObserver {
     this.calls = new CallMetrics(registry);
     this.caches = new CacheMetrics(registry);
     this.fleets = new FleetMetrics(registry);
+    this.budgets = new RetryBudgetMetrics(registry);
   }
 
   breaker(breaker: ObservedBreaker): Disposable {
@@ -36,7 +39,11 @@ export class ResilienceMetrics implements PolicyObserver {
   }
 
   retry(retry: ObservedRetry): Disposable {
-    return this.calls.retry(retry);
+    return disposeAll([this.calls.retry(retry), this.budgets.retry(retry)]);
+  }
+
+  retryBudget(budget: ObservedRetryBudget): Disposable {
+    return this.budgets.budget(budget);
   }
 
   timeout(timeout: ObservedTimeout): Disposable {

@@ -1,7 +1,7 @@
 import { trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { BreakerState, type Disposable } from '@breakwater/resilience';
 import { Decisions, SpanAttributes as A, SpanEvents, SpanNames, TRACER_NAME } from '../attribute-names';
-import { disposeAll, type ObservedBreaker, type ObservedBulkhead, type ObservedCache, type ObservedFallback, type ObservedFleet, type ObservedRetry, type ObservedTimeout, type PolicyObserver } from '../policy-observer';
+import { disposeAll, type ObservedBreaker, type ObservedBulkhead, type ObservedCache, type ObservedFallback, type ObservedFleet, type ObservedRetry, type ObservedRetryBudget, type ObservedTimeout, type PolicyObserver } from '../policy-observer';
 import { recordDecision } from './call-trace';
 import { errorType } from './error-type';
 
@@ -39,6 +39,11 @@ export class ResilienceTracing implements PolicyObserver {
 
   bulkhead(bulkhead: ObservedBulkhead): Disposable {
     return bulkhead.onRejected((r) => addEvent(SpanEvents.bulkheadRejected, { [A.bulkheadName]: r.bulkhead, [A.bulkheadReason]: r.reason, [A.bulkheadInFlight]: r.inFlight, [A.bulkheadQueued]: r.queued }));
+  }
+
+  /** Nothing to trace: a refused retry is already the call span's give-up event (reason `budget`). */
+  retryBudget(_budget: ObservedRetryBudget): Disposable {
+    return { dispose: () => undefined };
   }
 
   retry(retry: ObservedRetry): Disposable {
