@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MetricNames } from '@breakwater/telemetry';
 
 const ROOT = join(__dirname, '..');
 const PROVISIONING = join(ROOT, 'deploy', 'grafana', 'provisioning');
@@ -17,6 +18,7 @@ interface Target {
 interface Panel {
   title: string;
   type: string;
+  gridPos: { x: number; y: number; w: number; h: number };
   targets?: Target[];
 }
 
@@ -50,4 +52,26 @@ it('reads only series the gateway exports or alerts.yml records', () => {
   for (const m of readFileSync(join(ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8').matchAll(/record: (\S+)/g)) known.add(m[1]);
   const used = new Set(targets.flatMap((t) => [...t.expr.matchAll(/\b((?:breakwater|process)[a-z_:0-9]*)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''))));
   expect([...used].filter((name) => !known.has(name))).toEqual([]);
+});
+
+it('shows the retry budget that BreakwaterRetryBudgetExhausted watches: tokens left and refusals', () => {
+  const exprs = targets.map((t) => t.expr);
+  expect(exprs.filter((e) => e.includes(MetricNames.retryBudgetAvailable))).toHaveLength(1);
+  expect(exprs.filter((e) => e.includes(MetricNames.retryBudgetRefused))).toHaveLength(1);
+  expect(readFileSync(join(ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8')).toContain(`rate(${MetricNames.retryBudgetRefused}[5m])`);
+});
+
+it('lays the panels out without overlapping', () => {
+  const cells = new Map<string, string>();
+  for (const panel of dashboard.panels) {
+    const { x, y, w, h } = panel.gridPos;
+    expect({ panel: panel.title, fits: x >= 0 && x + w <= 24 }).toEqual({ panel: panel.title, fits: true });
+    for (let row = y; row < y + h; row++) {
+      for (let col = x; col < x + w; col++) {
+        const taken = cells.get(`${row},${col}`);
+        expect({ panel: panel.title, overlaps: taken }).toEqual({ panel: panel.title, overlaps: undefined });
+        cells.set(`${row},${col}`, panel.title);
+      }
+    }
+  }
 });
