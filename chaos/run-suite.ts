@@ -33,15 +33,18 @@ export async function runSuite(options: ChaosOptions, experiments: readonly Expe
   const skipped: { name: string; reason: string }[] = [];
   for (const experiment of experiments) {
     if (signal.aborted) break;
-    if (options.url !== undefined && (experiment.needsOwnRedis || experiment.fleetEnv !== undefined)) {
+    if (options.url !== undefined && (experiment.needsOwnRedis || experiment.fleetEnv !== undefined || experiment.prepare !== undefined)) {
       skipped.push({ name: experiment.name, reason: experiment.needsOwnRedis ? 'needs the suite\'s own Redis and proxy' : 'needs its own fleet settings' });
       continue;
     }
     const experimentDir = join(dir, experiment.name);
     log(`=== ${experiment.name}: ${experiment.title}`);
     let stop: () => Promise<void> = async () => undefined;
+    let undoPrepare: () => Promise<void> = async () => undefined;
     try {
-      const own = options.url === undefined ? await startOwnEnvironment({ dir: experimentDir, instances: options.instances, env: experiment.fleetEnv ?? {}, cleanups }) : undefined;
+      const prepared = options.url === undefined && experiment.prepare !== undefined ? await experiment.prepare({ dir: experimentDir, log }) : undefined;
+      if (prepared !== undefined) undoPrepare = cleanups.add(`${experiment.name} preparation`, prepared.undo);
+      const own = options.url === undefined ? await startOwnEnvironment({ dir: experimentDir, instances: options.instances, env: { ...experiment.fleetEnv, ...prepared?.fleetEnv }, cleanups }) : undefined;
       if (own !== undefined) stop = own.stop;
       const env = own?.env ?? (await existingEnvironment(options.url ?? '', options.fleetJson));
       const timing = options.quick ? quickTiming(experiment.timing) : experiment.timing;
@@ -53,6 +56,7 @@ export async function runSuite(options: ChaosOptions, experiments: readonly Expe
       skipped.push({ name: experiment.name, reason: error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error) });
     } finally {
       await stop();
+      await undoPrepare().catch((error: unknown) => log(`undoing ${experiment.name}'s preparation failed: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
   const report = await writeReport(dir, info, results);

@@ -1,7 +1,9 @@
 // What an experiment is (issue 7): a steady-state hypothesis, a fault with its blast radius and
 // duration, abort conditions, and the breaker whose fleet OPEN is the detection. One file per
 // experiment in this folder; index.ts lists them.
-import type { SteadyStateHypothesis } from '../metrics/hypothesis';
+import type { Sample } from '../load/sample';
+import type { FaultWindow } from '../metrics/fault-window';
+import type { Check, SteadyStateHypothesis } from '../metrics/hypothesis';
 import type { Environment } from '../runner/environment';
 
 export interface Timing {
@@ -30,6 +32,27 @@ export interface FaultContext {
   signal: AbortSignal;
 }
 
+/** Before its fleet starts (a network namespace for an instance to run in). */
+export interface PrepareContext {
+  /** The experiment's report directory. */
+  dir: string;
+  log: (message: string) => void;
+}
+
+export interface Prepared {
+  /** Added to the experiment's fleetEnv. */
+  fleetEnv: Record<string, string>;
+  /** Undoes the preparation; run after the fleet has stopped, on every ending (Ctrl-C included). */
+  undo: () => Promise<void>;
+}
+
+/** After the load and the data check: what the run left behind, and the load's answers. */
+export interface VerifyContext extends FaultContext {
+  samples: readonly Sample[];
+  /** ms on the experiment clock. */
+  window: FaultWindow;
+}
+
 export interface Experiment {
   name: string;
   title: string;
@@ -50,4 +73,8 @@ export interface Experiment {
   abort: AbortConditions;
   inject(ctx: FaultContext): Promise<void>;
   heal(ctx: FaultContext): Promise<void>;
+  /** Makes what its fleet needs before it starts; experiments with one need their own fleet (not --url). */
+  prepare?(ctx: PrepareContext): Promise<Prepared>;
+  /** Checks of its own beside the hypothesis' (a backlog drained, an instance's mode), in the report and the verdict. */
+  verify?(ctx: VerifyContext): Promise<Check[]>;
 }

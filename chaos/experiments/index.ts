@@ -3,9 +3,11 @@
 import { allProvidersDown } from './all-providers-down';
 import { bulkheadExhaustion } from './bulkhead-exhaustion';
 import type { Experiment } from './experiment';
+import { fraudDown } from './fraud-down';
 import { fraudHangInventoryDown } from './fraud-hang-inventory-down';
 import { frozenInstance } from './frozen-instance';
 import { instanceSigkill } from './instance-sigkill';
+import { inventoryDown } from './inventory-down';
 import { latencySpike } from './latency-spike';
 import { notificationOutage } from './notification-outage';
 import { providerAOutage } from './provider-a-outage';
@@ -26,6 +28,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
   latencySpike,
   providerFlapping,
   allProvidersDown,
+  fraudDown,
+  inventoryDown,
   notificationOutage,
   bulkheadExhaustion,
   retryStorm,

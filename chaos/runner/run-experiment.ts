@@ -147,6 +147,13 @@ export async function runExperiment(experiment: Experiment, settings: RunSetting
     }
   }
   const m = measure(experiment, { samples, rounds: poller.rounds, window, loadStartMs, loadEndMs, unplannedExits: Object.values(unplanned).reduce((a, b) => a + b, 0), data });
+  if (experiment.verify !== undefined && !settings.signal.aborted) {
+    try {
+      m.checks.push(...(await experiment.verify({ ...ctx, signal: settings.signal, samples, window })));
+    } catch (e) {
+      error ??= `verify failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
   const passed = aborted === null && error === null && m.checks.every((c) => c.pass !== false);
   return {
     samples,
