@@ -12,6 +12,7 @@ import { latencySpike } from './latency-spike';
 import { notificationOutage } from './notification-outage';
 import { providerAOutage } from './provider-a-outage';
 import { providerFlapping } from './provider-flapping';
+import { queueBacklog } from './queue-backlog';
 import { redisBlipsSlowReplies } from './redis-blips-slow-replies';
 import { redisDown } from './redis-down';
 import { redisRestartAof } from './redis-restart-aof';
@@ -31,6 +32,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   fraudDown,
   inventoryDown,
   notificationOutage,
+  queueBacklog,
   bulkheadExhaustion,
   retryStorm,
   redisDown,

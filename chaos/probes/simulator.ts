@@ -39,6 +39,13 @@ export class Simulator {
     return charges;
   }
 
+  /** The payment id of every notification `channel` delivered (one entry per delivery). */
+  async deliveredPayments(channel: 'notify-email' | 'notify-sms' | 'notify-push'): Promise<string[]> {
+    const body = await getJson(`${this.url}/_deliveries`, 30_000);
+    const list = isRecord(body) && Array.isArray(body[channel]) ? (body[channel] as unknown[]) : [];
+    return list.flatMap((d) => (isRecord(d) && isRecord(d.message) && typeof d.message.paymentId === 'string' ? [d.message.paymentId] : []));
+  }
+
   /** Requests each service received. */
   async requests(): Promise<Record<string, number>> {
     const body = await getJson(`${this.url}/_stats`);

@@ -4,6 +4,7 @@
 // (restarter.ts); nginx is only reported (docs/fleet.md, "Restarts").
 import { join } from 'node:path';
 import type { FleetOptions } from './fleet-options';
+import { instanceHookFromEnv } from './instance-hook';
 import { checkLoadBalancerPrerequisites, startLoadBalancer } from './parts/load-balancer';
 import type { PartContext, RestartablePart } from './parts/part-context';
 import { startPaymentApi } from './parts/payment-api';
@@ -70,6 +71,8 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
   await writePrivateFile(redisUrlFile, `${appRedisUrl}\n`);
   log(`redis ${redis} (with its credentials in ${redisUrlFile}), sim ${sim}; starting ${options.instances} payment-api instance(s)`);
 
+  const hook = instanceHookFromEnv();
+  if (hook !== undefined) log(`FLEET_INSTANCE_HOOK for ${hook.instance}${hook.netns === undefined ? '' : ` (network namespace ${hook.netns.name}, ${hook.netns.address})`}${hook.env === undefined ? '' : ` (environment: ${Object.keys(hook.env).join(', ')})`}`);
   const instanceParts = await Promise.all(
     Array.from({ length: options.instances }, (_, i) =>
       startPaymentApi(context, {
@@ -81,6 +84,7 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
         operatorAuth: options.operatorAuth,
         keyPrefix: options.keyPrefix,
         auditExportFile: join(dir, AUDIT_EXPORT_FILE_NAME),
+        hook,
       }),
     ),
   );

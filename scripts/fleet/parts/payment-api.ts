@@ -4,6 +4,7 @@
 // Redis, and a restart must not wait for a Redis that is down.
 import { join } from 'node:path';
 import { DEFAULT_FIRST_INSTANCE_PORT, type FleetOperatorAuth } from '../fleet-options';
+import { throughHost, type InstanceHook } from '../instance-hook';
 import { LOOPBACK } from '../ports';
 import { partError, waitForHttpOk, waitForLine } from '../readiness';
 import { REPO_ROOT, startPart, tsChildEnv, withPortRetry, type PartContext, type RestartablePart } from './part-context';
@@ -27,6 +28,8 @@ export interface InstanceSettings {
   keyPrefix: string;
   /** One file for the whole fleet: the audit-export queue runs one job at a time fleet-wide. */
   auditExportFile: string;
+  /** FLEET_INSTANCE_HOOK (instance-hook.ts): applies when it names this instance. */
+  hook?: InstanceHook;
 }
 
 export function instanceId(index: number): string {
@@ -35,34 +38,40 @@ export function instanceId(index: number): string {
 
 export function startPaymentApi(context: PartContext, settings: InstanceSettings): Promise<RestartablePart<string>> {
   const name = instanceId(settings.index);
+  const hook = settings.hook?.instance === name ? settings.hook : undefined;
+  const netns = hook?.netns;
+  const host = netns?.address ?? LOOPBACK;
+  const nodeArgs = ['--import', 'tsx', API_MAIN];
   return withPortRetry(context, name, DEFAULT_FIRST_INSTANCE_PORT + settings.index - 1, (port, restarting) =>
     startPart(
       context,
       {
         name,
-        command: process.execPath,
-        args: ['--import', 'tsx', API_MAIN],
+        // `ip netns exec` execs the command: the pid is still the instance's own.
+        command: netns === undefined ? process.execPath : 'ip',
+        args: netns === undefined ? nodeArgs : ['netns', 'exec', netns.name, process.execPath, ...nodeArgs],
         cwd: REPO_ROOT,
         env: tsChildEnv({
           PORT: String(port),
-          HOST: LOOPBACK,
+          HOST: host,
           INSTANCE_ID: name,
-          REDIS_URL: settings.redisUrl,
-          SIM_URL: settings.simUrl,
+          REDIS_URL: netns === undefined ? settings.redisUrl : throughHost(settings.redisUrl, netns),
+          SIM_URL: netns === undefined ? settings.simUrl : throughHost(settings.simUrl, netns),
           ADMIN_TOKEN: settings.adminToken,
           ...(settings.metricsToken === undefined ? {} : { METRICS_TOKEN: settings.metricsToken }),
           OPERATOR_AUTH: settings.operatorAuth,
           // nginx reaches the instances from loopback and sets X-Real-IP to the client's address.
-          TRUSTED_PROXIES: LOOPBACK,
+          TRUSTED_PROXIES: netns?.hostAddress ?? LOOPBACK,
           KEY_PREFIX: settings.keyPrefix,
           AUDIT_EXPORT_FILE: settings.auditExportFile,
+          ...hook?.env,
         }),
         stopOrder: API_STOP_ORDER,
       },
       async (part) => {
         const url = readyUrl(await waitForLine(part, READY_LINE, API_START_TIMEOUT_MS));
         if (url === undefined) throw partError(part, 'its API READY line has no url');
-        if (restarting && url !== `http://${LOOPBACK}:${port}`) throw partError(part, `it listens on ${url}, not on port ${port} where nginx sends its requests`);
+        if (restarting && url !== `http://${host}:${port}`) throw partError(part, `it listens on ${url}, not on port ${port} where nginx sends its requests`);
         await waitForHttpOk(part, `${url}${restarting ? '/health/live' : '/health/ready'}`, API_START_TIMEOUT_MS);
         return url;
       },
