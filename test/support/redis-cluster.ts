@@ -22,7 +22,7 @@ export interface RedisClusterHandle {
   readonly url: string;
   /** The node currently serving `key`'s slot as master. */
   masterFor(key: string): Promise<RedisServerHandle>;
-  /** Waits until every live node says `cluster_state:ok` and agrees on its masters. */
+  /** Waits until every live node says `cluster_state:ok`, agrees on its masters, and every live replica is in sync. */
   waitUntilOk(timeoutMs?: number): Promise<void>;
   /** SIGKILLs every node and removes every temp dir. Safe to call twice. */
   cleanup(): Promise<void>;
@@ -43,7 +43,18 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
       const busPort = await findFreePort();
       nodes.push(
         await startRedisServer({
-          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort), '--cluster-node-timeout', String(NODE_TIMEOUT_MS)],
+          // A replica that has not finished its first sync cannot be promoted ("disconnected from
+          // master for longer than allowed"): no 5 s wait before the sync starts. Healthy shards
+          // keep serving while one is down (the default answers CLUSTERDOWN on every shard), as
+          // docs/redis-deployments.md asks of a Cluster.
+          extraArgs: [
+            '--cluster-enabled', 'yes',
+            '--cluster-config-file', 'nodes.conf',
+            '--cluster-port', String(busPort),
+            '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
+            '--cluster-require-full-coverage', 'no',
+            '--repl-diskless-sync-delay', '0',
+          ],
         }),
       );
     }
@@ -85,7 +96,7 @@ class LocalCluster implements RedisClusterHandle {
       async () => {
         const live = this.nodes.filter((n) => n.isRunning());
         const infos = await Promise.all(live.map((n) => redisCli(n.port, 'cluster', 'info').catch(() => '')));
-        return infos.every((info) => /cluster_state:ok/.test(info) && /cluster_known_nodes:6/.test(info)) && (await this.everySlotServed(live));
+        return infos.every((info) => /cluster_state:ok/.test(info) && /cluster_known_nodes:6/.test(info)) && (await this.everySlotServed(live)) && (await everyReplicaSynced(live));
       },
       { timeoutMs, intervalMs: 200, description: 'every cluster node to report cluster_state:ok' },
     );
@@ -118,4 +129,10 @@ async function clusterNodes(port: number): Promise<string[][]> {
 
 function nodePort(fields: readonly string[]): number {
   return Number(/:(\d+)@/.exec(fields[1])?.[1]);
+}
+
+/** A replica still loading its first copy cannot be promoted: a test that kills its master would wait for ever. */
+async function everyReplicaSynced(live: readonly RedisServerHandle[]): Promise<boolean> {
+  const infos = await Promise.all(live.map((n) => redisCli(n.port, 'info', 'replication').catch(() => '')));
+  return infos.every((info) => /role:master/.test(info) || /master_link_status:up/.test(info));
 }

@@ -133,6 +133,11 @@ export class FleetBreaker implements Breaker {
     return this.modeValue;
   }
 
+  /** Deciding locally because its own data in Redis is unusable (not because Redis is away). */
+  get broken(): boolean {
+    return this.fault !== undefined;
+  }
+
   execute<T>(call: ProtectedCall<T>, signal?: AbortSignal): Promise<T> {
     if (this.modeValue === 'local') return this.local.execute(call, signal);
     const v = this.view;
@@ -287,13 +292,18 @@ export class FleetBreaker implements Breaker {
 
   /**
    * A command of this breaker failed. A timeout or a lost connection has already switched the
-   * whole fleet to local mode; an error on this breaker's own data (WRONGTYPE, a field the
+   * whole fleet to local mode (`fleet` scope), or switches this breaker alone (`breaker` scope: on
+   * a Cluster, its shard may be the only one down); an error on this breaker's own data (WRONGTYPE, a field the
    * scripts cannot read) would fail again on every try, so this breaker alone decides locally,
    * says so (onModeChange with a BrokenFleetBreakerError, `fault` in its snapshot, the fleet's
    * onBreakerBroken), and the periodic re-read tries it again.
    */
   reportFailure(error: unknown): void {
-    if (!isBreakerDataFault(error)) return;
+    if (!isBreakerDataFault(error)) {
+      // On a Cluster this breaker's own command is the only news of its shard (see LocalModeScope).
+      if (this.fleet.localModeScope === 'breaker') this.enterLocalMode(error);
+      return;
+    }
     const broken = new BrokenFleetBreakerError(this.name, error);
     const first = this.fault === undefined;
     this.fault = { error: broken, at: first ? this.fleet.clock.now() : (this.fault?.at ?? 0) };

@@ -13,7 +13,7 @@ import { BreakerScripts, scriptConfigJson } from './breaker-scripts';
 import { isBreakerDataFault, type BrokenFleetBreakerError } from './broken-breaker.error';
 import { ChannelSubscription, checkSubscriber, duplicateForPubSub, type SubscribeFailure } from './channel-subscription';
 import { runDetached } from './detached-work';
-import type { FleetContext } from './fleet-context';
+import type { FleetContext, LocalModeScope } from './fleet-context';
 import { FleetBreaker } from './fleet-breaker';
 import { sendWithin } from './redis-command';
 import { RedisUnavailableError } from './redis-unavailable.error';
@@ -48,6 +48,11 @@ export interface FleetBreakersOptions {
    * of your own must have `autoResubscribe: false`: the fleet re-subscribes it, with a handler.
    */
   subscriber?: RedisConnection;
+  /**
+   * Who goes local when Redis does not answer a command: every breaker (`fleet`), or the breaker
+   * whose command failed (`breaker`). Default: `breaker` on a Cluster, `fleet` otherwise.
+   */
+  localModeScope?: LocalModeScope;
   clock?: Clock;
   random?: () => number;
 }
@@ -64,12 +69,19 @@ export class FleetBreakers {
   private readonly commandTimeoutMs: number;
   private readonly timers: NodeJS.Timeout[];
   private readonly random: () => number;
-  private modeValue: BreakerMode;
+  /** `local` while the connection as a whole is lost (in `fleet` scope: while Redis does not answer). */
+  private connectionMode: BreakerMode;
+  /** The mode last announced on onModeChange (see `mode`). */
+  private announcedMode: BreakerMode;
+  private readonly localModeScope: LocalModeScope;
   private syncing: Promise<boolean> | undefined;
   private readonly subscription: ChannelSubscription;
   private closed = false;
   private readonly modeChanged = new EventEmitter<ModeChange>();
-  /** The fleet switched between deciding with Redis and deciding locally. */
+  /**
+   * `mode` changed: the first breaker cut off from Redis went local (`breaker: '*'`, with its
+   * cause), or the last one came back. Each breaker's own switches are on its onModeChange.
+   */
   readonly onModeChange = this.modeChanged.event;
   private readonly breakerBroken = new EventEmitter<BrokenFleetBreakerError>();
   /** A breaker found its data in Redis unusable (a key of the wrong type, a stray field): it decides locally, the others do not. */
@@ -99,7 +111,9 @@ export class FleetBreakers {
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.random = options.random ?? Math.random;
     // Until Redis has answered once, this process decides alone.
-    this.modeValue = options.redis.status === 'ready' ? 'fleet' : 'local';
+    this.connectionMode = options.redis.status === 'ready' ? 'fleet' : 'local';
+    this.announcedMode = this.connectionMode;
+    this.localModeScope = options.localModeScope ?? (options.redis.isCluster ? 'breaker' : 'fleet');
     const scripts = new BreakerScripts(options.redis, this.channel, options.instanceId, this.random);
     const fleet = this;
     this.context = {
@@ -107,8 +121,9 @@ export class FleetBreakers {
       clock: options.clock ?? systemClock,
       sessionId: `${options.instanceId}:${randomUUID().slice(0, 8)}`,
       get mode() {
-        return fleet.modeValue;
+        return fleet.connectionMode;
       },
+      localModeScope: this.localModeScope,
       command: (send) => this.command(send),
       broken: (error) => this.breakerBroken.emit(error),
       flushSoon: (flush) => queueMicrotask(() => runDetached('an early flush', flush)),
@@ -141,8 +156,22 @@ export class FleetBreakers {
     for (const t of this.timers) t.unref();
   }
 
+  /**
+   * `local` while any breaker of this process decides alone because Redis (or, on a Cluster, the
+   * shard holding its keys) does not answer; `fleet` when every breaker decides with the fleet. A
+   * breaker whose own data is broken does not count (onBreakerBroken says so): Redis answers.
+   */
   get mode(): BreakerMode {
-    return this.modeValue;
+    if (this.connectionMode === 'local') return 'local';
+    for (const b of this.breakers.values()) if (b.mode === 'local' && !b.broken) return 'local';
+    return 'fleet';
+  }
+
+  /** The names of the breakers deciding alone now, for whatever reason (Redis away, their shard away, their data broken). */
+  localBreakers(): string[] {
+    return this.list()
+      .filter((b) => b.mode === 'local')
+      .map((b) => b.name);
   }
 
   /** The breaker called `name`, created with `config` (over the fleet defaults) on first use. */
@@ -156,8 +185,9 @@ export class FleetBreakers {
       return existing;
     }
     const breaker = new FleetBreaker(name, resolved, this.keyPrefix, this.context, this.random);
-    if (this.modeValue === 'local') breaker.enterLocalMode(new RedisUnavailableError('the fleet is in local mode'));
+    if (this.connectionMode === 'local') breaker.enterLocalMode(new RedisUnavailableError('the fleet is in local mode'));
     this.breakers.set(name, breaker);
+    breaker.onModeChange((change) => this.announceMode(change.cause));
     void this.syncOne(breaker);
     return breaker;
   }
@@ -209,7 +239,7 @@ export class FleetBreakers {
     this.options.redis.off('ready', this.onReady);
     this.options.redis.off('close', this.onConnectionLost);
     this.options.redis.off('end', this.onConnectionLost);
-    if (this.modeValue === 'fleet') await Promise.all(this.list().map((b) => b.flush()));
+    if (this.connectionMode === 'fleet') await Promise.all(this.list().map((b) => b.flush()));
     for (const b of this.breakers.values()) b.dispose();
     this.subscription.close();
     this.subscriber.off('message', this.onMessage);
@@ -221,7 +251,8 @@ export class FleetBreakers {
   private tick(): void {
     for (const b of this.breakers.values()) {
       b.sweepSlowCalls();
-      if (this.modeValue === 'fleet') runDetached('a flush', () => b.flush());
+      // A breaker in local mode keeps its outcomes for its resync (flush does nothing then).
+      if (this.connectionMode === 'fleet') runDetached('a flush', () => b.flush());
     }
   }
 
@@ -229,8 +260,10 @@ export class FleetBreakers {
     const breakers = this.list();
     let results: PromiseSettledResult<ScriptReply>[];
     try {
-      // The ping proves Redis answers even when no breaker exists yet.
-      await this.command(() => this.options.redis.ping());
+      // The ping proves Redis answers even when no breaker exists yet. On a Cluster it reaches one
+      // node, which says nothing of the others: there each breaker's own read is its proof.
+      if (this.localModeScope === 'fleet') await this.command(() => this.options.redis.ping());
+      else if (this.options.redis.status !== 'ready') return false;
       results = await Promise.allSettled(breakers.map((b) => this.command(() => this.context.scripts.snapshot(b.target))));
       // Breakers created while the snapshots were on their way were put in local mode: read them too.
       for (const late of this.list().filter((b) => !breakers.includes(b) && b.mode === 'local')) {
@@ -241,37 +274,37 @@ export class FleetBreakers {
       return false;
     }
     // Redis is away or unwell; a breaker whose own data is broken says nothing about the others.
-    if (results.some((r) => r.status === 'rejected' && !isBreakerDataFault(r.reason))) return false;
+    if (this.localModeScope === 'fleet' && results.some((r) => r.status === 'rejected' && !isBreakerDataFault(r.reason))) return false;
     if (this.closed) return false;
-    const leavingLocal = this.modeValue === 'local';
-    this.modeValue = 'fleet';
+    this.connectionMode = 'fleet';
     const resyncs: Promise<void>[] = [];
     breakers.forEach((b, i) => {
       const result = results[i];
+      // A broken breaker, or (in `breaker` scope) one whose shard does not answer, stays or goes local.
       if (result.status === 'rejected') b.reportFailure(result.reason);
       // Sends what the breaker saw while cut off, then takes the fleet's state.
       else if (b.mode === 'local') resyncs.push(b.resync(result.value.snapshot));
       else b.apply(result.value.snapshot, 'sync');
     });
     await Promise.all(resyncs);
-    if (leavingLocal && this.modeValue === 'fleet') this.modeChanged.emit({ breaker: '*', mode: 'fleet' });
-    return this.modeValue === 'fleet';
+    this.announceMode();
+    return this.mode === 'fleet';
   }
 
   private async syncOne(breaker: FleetBreaker): Promise<void> {
-    if (this.modeValue === 'local') return;
+    if (this.connectionMode === 'local') return;
     try {
       const reply = await this.command(() => this.context.scripts.snapshot(breaker.target));
       breaker.apply(reply.snapshot, 'newer');
     } catch (error) {
-      // Either command() switched the fleet to local mode, or the breaker's data is broken and
-      // it decides locally; the periodic sync brings it back.
+      // The fleet (command(), `fleet` scope) or this breaker (`breaker` scope, or its data is
+      // broken) decides locally now; the periodic sync brings it back.
       breaker.reportFailure(error);
     }
   }
 
   private receive(channel: string, message: string): void {
-    if (channel !== this.channel || this.modeValue === 'local') return;
+    if (channel !== this.channel || this.connectionMode === 'local') return;
     const parsed = parseTransitionMessage(message);
     if (parsed === undefined) return;
     this.breakers.get(parsed.name)?.apply(parsed.snapshot, 'newer');
@@ -282,16 +315,25 @@ export class FleetBreakers {
       return await sendWithin(this.options.redis, this.commandTimeoutMs, send);
     } catch (error) {
       // A script that failed on one breaker's data fails again when resent: not Redis being away.
-      if (!isBreakerDataFault(error)) this.enterLocalMode(error);
+      // In `breaker` scope the breaker that sent it judges (FleetBreaker.reportFailure).
+      if (this.localModeScope === 'fleet' && !isBreakerDataFault(error)) this.enterLocalMode(error);
       throw error;
     }
   }
 
   private enterLocalMode(cause: unknown): void {
-    if (this.modeValue === 'local' || this.closed) return;
-    this.modeValue = 'local';
+    if (this.connectionMode === 'local' || this.closed) return;
+    this.connectionMode = 'local';
+    this.announceMode(cause);
     for (const b of this.breakers.values()) b.enterLocalMode(cause);
-    this.modeChanged.emit({ breaker: '*', mode: 'local', cause });
+  }
+
+  /** Announces `mode` when it differs from what was last announced. */
+  private announceMode(cause?: unknown): void {
+    const mode = this.mode;
+    if (mode === this.announcedMode || this.closed) return;
+    this.announcedMode = mode;
+    this.modeChanged.emit(mode === 'local' ? { breaker: '*', mode, cause } : { breaker: '*', mode });
   }
 }
 
