@@ -1,4 +1,5 @@
-// The fleet under test for bench/gateway.bench.ts: `npm run -s fleet -- --instances N --port P`,
+// The fleet under test for bench/gateway.bench.ts: `npm run -s fleet -- --instances N --port P`
+// (or the bare gateway's bench/baseline/baseline-fleet.ts, same options and READY line),
 // spawned in its own process group (as test/fleet-launcher.test.ts and the contract smoke test do),
 // ready on its `FLEET READY {json}` line, stopped with SIGTERM to the whole group.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +11,11 @@ const READY_LINE = /^FLEET READY (\{.*\})$/m;
 const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 30_000;
 const OUTPUT_LIMIT = 16_384;
+
+const BARE_FLEET = join(ROOT, 'bench', 'baseline', 'baseline-fleet.ts');
+
+/** Which gateway the fleet runs: Breakwater's payment-api, or the bare baseline (bench/baseline). */
+export type FleetKind = 'breakwater' | 'bare';
 
 /** The launcher's FLEET READY JSON. */
 export type FleetJson = FleetReady;
@@ -33,9 +39,14 @@ export class FleetProcess {
     private readonly tail: () => string,
   ) {}
 
-  /** Spawns the launcher detached and resolves with its READY JSON (rejects with its last output). */
-  static async start(instances: number, port: number, env: NodeJS.ProcessEnv = {}): Promise<FleetProcess> {
-    const child = spawn('npm', ['run', '-s', 'fleet', '--', '--instances', String(instances), '--port', String(port)], {
+  /**
+   * Spawns the launcher detached and resolves with its READY JSON (rejects with its last output):
+   * `npm run fleet` for Breakwater, bench/baseline/baseline-fleet.ts for the bare gateway.
+   */
+  static async start(instances: number, port: number, env: NodeJS.ProcessEnv = {}, launcher: FleetKind = 'breakwater'): Promise<FleetProcess> {
+    const options = ['--instances', String(instances), '--port', String(port)];
+    const [command, args] = launcher === 'breakwater' ? ['npm', ['run', '-s', 'fleet', '--', ...options]] : [process.execPath, ['--import', 'tsx', BARE_FLEET, ...options]];
+    const child = spawn(command, args, {
       cwd: ROOT,
       detached: true,
       env: { ...process.env, ...env },
