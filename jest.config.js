@@ -9,7 +9,8 @@
 // longer for integration tests, where the coordination commandTimeout (250 ms) is the slowest
 // timer that can turn into a rejection.
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022', transform: { legacyDecorator: true, decoratorMetadata: true } }, module: { type: 'commonjs' } }];
-const moduleNameMapper = { '^@breakwater/(.*)$': '<rootDir>/libs/$1/src' };
+// The NestJS library's folder is not its package name; its entry goes first (jest tries them in order).
+const moduleNameMapper = { '^@breakwater/nestjs$': '<rootDir>/libs/nest-resilience/src', '^@breakwater/(.*)$': '<rootDir>/libs/$1/src' };
 const testEnvironment = '<rootDir>/test/support/strict-node-environment.ts';
 // forceExit: on this machine jest runs in band, and a socket destroyed by a fault-injection test
 // (test/fleet-subscriber.test.ts cuts connections with resets) now and then leaves Node 20 spinning
