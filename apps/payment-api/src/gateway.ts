@@ -3,7 +3,8 @@ import { RedisCacheStore } from '@breakwater/redis-store';
 import type { AppConfig } from './config/app-config';
 import { PROVIDERS, type ProviderName } from './config/downstream-config';
 import { degradation } from './degradation/degradation';
-import { DownstreamPolicies } from './downstreams/downstream-policies';
+import { BreakwaterRegistry } from '@breakwater/nestjs';
+import { breakwaterOptions, type DownstreamPolicies } from './downstreams/downstream-policies';
 import { HttpClient } from './downstreams/http-client';
 import { FraudCheck } from './fraud/fraud-check';
 import { RulesScorer } from './fraud/rules-scorer';
@@ -28,9 +29,18 @@ import { shutdownTracing } from './telemetry/tracing-shutdown';
 export const INVENTORY_FRESH_MS = 5_000;
 export const INVENTORY_STALE_MS = 10 * 60_000;
 
+/** Parts built outside the gateway (by BreakwaterModule and the app module), which it then does not close. */
+export interface GatewayParts {
+  /** The breakers and policy chains, made from `breakwaterOptions(config, telemetry)`. */
+  policies?: BreakwaterRegistry;
+  /** The instance's metrics; given with `policies`, the one their telemetry writes to. */
+  metrics?: PaymentMetrics;
+}
+
 /**
  * The composition root: every part of one payment-api instance, built from its configuration.
- * NestJS providers hand these to the controllers; nothing here knows about NestJS.
+ * In the app, BreakwaterModule owns the breakers and policy chains (and closes them after the
+ * gateway); alone (tests, workers) the gateway builds and closes its own.
  */
 export class Gateway {
   readonly redis: RedisConnections;
@@ -49,23 +59,28 @@ export class Gateway {
   readonly log: OperatorLog;
   private activity: Disposable | undefined;
   private readonly observed: Disposable[] = [];
+  private readonly ownsPolicies: boolean;
 
-  constructor(readonly config: AppConfig) {
+  constructor(
+    readonly config: AppConfig,
+    parts: GatewayParts = {},
+  ) {
     this.log = new OperatorLog(config.logLevel, { instance: config.instanceId });
     this.redis = new RedisConnections(config.redisUrl);
     this.http = new HttpClient(config.simUrl, undefined, config.downstreamAnswerMaxBytes);
-    this.metrics = new PaymentMetrics(config.instanceId);
-    const telemetry = createPolicyTelemetry(this.metrics.registry, config.tracing);
-    this.policies = new DownstreamPolicies(config, this.redis, telemetry);
+    this.metrics = parts.metrics ?? new PaymentMetrics(config.instanceId);
+    this.ownsPolicies = parts.policies === undefined;
+    this.policies = parts.policies ?? new BreakwaterRegistry(breakwaterOptions(config, createPolicyTelemetry(this.metrics.registry, config.tracing)));
     this.store = new PaymentStore(this.redis.data, config.keyPrefix, config.paymentRetentionMs);
     const chains = Object.fromEntries(PROVIDERS.map((p) => [p, this.policies.chain(p)])) as Record<ProviderName, ReturnType<DownstreamPolicies['chain']>>;
     this.providers = new ProviderCharge(this.http, chains);
     this.jobs = new BullJobs({ config, redis: this.redis, store: this.store, providers: this.providers, policies: this.policies, http: this.http, metrics: this.metrics });
-    const inventoryCache = new ReadThroughCache<{ sku: string; available: number }>('inventory', new RedisCacheStore({ redis: this.redis.coordination, keyPrefix: config.keyPrefix, cache: 'inventory' }), {
+    const inventoryCache = new ReadThroughCache<{ sku: string; available: number }>('inventory', new RedisCacheStore({ redis: this.policies.redis, keyPrefix: config.keyPrefix, cache: 'inventory' }), {
       freshMs: INVENTORY_FRESH_MS,
       staleMs: INVENTORY_STALE_MS,
     });
-    this.observed.push(telemetry.observer.cache(inventoryCache));
+    const observer = this.policies.telemetry?.observer;
+    if (observer !== undefined) this.observed.push(observer.cache(inventoryCache));
     const unsettled = new UnsettledPayments(this.redis.data, config.keyPrefix);
     this.flow = new PaymentFlow({
       store: this.store,
@@ -91,7 +106,7 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
-    await this.policies.fleet.ready();
+    await this.policies.ready();
     // Only now: every fleet starts deciding alone until Redis first answers, and that is no news.
     this.activity = logActivity(this.log, { breakers: this.policies.fleet.list(), fleet: this.policies.fleet, jobs: this.jobs });
     await this.jobs.start();
@@ -103,7 +118,8 @@ export class Gateway {
     await this.sweeper.stop();
     await this.jobs.close();
     await this.pendingReview.close();
-    await this.policies.close();
+    // The module's own (BreakwaterModule closes it after this, flushing what the jobs recorded).
+    if (this.ownsPolicies) await this.policies.close();
     await this.http.close();
     await this.redis.close();
     for (const o of this.observed.splice(0)) o.dispose();

@@ -1,26 +1,25 @@
 import { createRedisConnection, parseRedisUrl, type RedisConnection, type RedisTarget } from '@breakwater/redis-store';
 
 /**
- * The instance's Redis connections, one configuration per job (architecture.md section 6), to the
- * Redis `REDIS_URL` names in any of its forms (one server, Cluster, Sentinel;
+ * The instance's payment and queue connections, one configuration per job (architecture.md
+ * section 6), to the Redis `REDIS_URL` names in any of its forms (one server, Cluster, Sentinel;
  * docs/redis-deployments.md):
- * - coordination: breakers, budgets, cache; fails fast, never queues, never resends.
- * - data: payments, idempotency keys, audit; fails fast too, so that a Redis outage turns into a
+ * - data: payments, idempotency keys, audit; fails fast, so that a Redis outage turns into a
  *   quick 503 rather than a request waiting a minute.
  * - queues: BullMQ; `maxRetriesPerRequest: null` as BullMQ's workers require.
+ * The coordination connection (breakers, budgets, cache) is the Breakwater registry's
+ * (`policies.redis`, @breakwater/nestjs), which closes it after flushing the breakers.
  * The URL is read here, before any connection exists: a bad form stops start-up with its message.
  */
 export class RedisConnections {
   readonly target: RedisTarget;
-  readonly coordination: RedisConnection;
   readonly data: RedisConnection;
   private readonly queueConnections: RedisConnection[] = [];
 
   constructor(url: string) {
     this.target = parseRedisUrl(url);
-    this.coordination = createRedisConnection(this.target, 'coordination');
     this.data = createRedisConnection(this.target, 'data');
-    for (const c of [this.coordination, this.data]) c.on('error', () => undefined); // surfaced by failing commands and /health/ready
+    this.data.on('error', () => undefined); // surfaced by failing commands and /health/ready
   }
 
   /** A new connection for a BullMQ queue or worker. */
@@ -32,6 +31,6 @@ export class RedisConnections {
   }
 
   async close(): Promise<void> {
-    for (const c of [this.coordination, this.data, ...this.queueConnections]) c.disconnect();
+    for (const c of [this.data, ...this.queueConnections]) c.disconnect();
   }
 }

@@ -1,6 +1,6 @@
 import { InvalidConfigError, type Disposable, type Policy } from '@breakwater/resilience';
 import { createCoordinationConnection, createFleetBreakers, type FleetBreaker, type FleetBreakers, type FleetRetryBudget, type RedisConnection } from '@breakwater/redis-store';
-import type { BreakwaterOptions } from '../options/breakwater-options';
+import type { BreakwaterOptions, BreakwaterTelemetry } from '../options/breakwater-options';
 import { buildChain } from './downstream-chain';
 import { UnknownDownstreamError } from './unknown-downstream.error';
 
@@ -15,6 +15,8 @@ export class BreakwaterRegistry {
   readonly redis: RedisConnection;
   readonly instanceId: string;
   readonly keyPrefix: string;
+  /** Who watches the policies: bind what you build beside them (a cache, a fallback) to the same observer. */
+  readonly telemetry: BreakwaterTelemetry | undefined;
   private readonly ownsRedis: boolean;
   private readonly chains = new Map<string, Policy>();
   private readonly budgets: FleetRetryBudget[] = [];
@@ -40,6 +42,7 @@ export class BreakwaterRegistry {
       commandTimeoutMs: timings.commandTimeoutMs,
     });
     const telemetry = options.telemetry;
+    this.telemetry = telemetry;
     if (telemetry !== undefined) this.observed.push(telemetry.observer.fleet(this.fleet));
     for (const name of names) {
       const settings = options.downstreams[name];

@@ -34,6 +34,7 @@ export function buildChain(p: ChainParts): BuiltChain {
     const retrying = retry(p.name, { ...retrySettings, budget });
     policies.push(retrying);
     if (observer !== undefined) observed.push(observer.retry(retrying));
+    if (observer !== undefined && budget !== undefined) observed.push(observer.retryBudget(budget));
   }
   policies.push(p.breaker);
   if (observer !== undefined) observed.push(observer.breaker(p.breaker));
