@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectProcessMetrics } from '@breakwater/telemetry';
+import { Counter, Histogram, Registry } from 'prom-client';
 import type { PaymentStatus } from '../payments/payment';
 
 /** The instance's Prometheus registry and the payment metrics; others register on `registry`. */
@@ -9,7 +10,7 @@ export class PaymentMetrics {
 
   constructor(instanceId: string) {
     this.registry.setDefaultLabels({ instance_id: instanceId });
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     this.payments = new Counter({ name: 'breakwater_payments_total', help: 'Payments finished, by final status of the request', labelNames: ['status'], registers: [this.registry] });
     this.latency = new Histogram({
       name: 'breakwater_payment_duration_seconds',
