@@ -78,3 +78,9 @@ export interface Experiment {
   /** Checks of its own beside the hypothesis' (a backlog drained, an instance's mode), in the report and the verdict. */
   verify?(ctx: VerifyContext): Promise<Check[]>;
 }
+
+/** An experiment's own state is not there (a hook did not run, an instance is not where it was put). */
+export class ExperimentStateError extends Error {
+  override readonly name = 'ExperimentStateError';
+  readonly code = 'CHAOS_EXPERIMENT_STATE';
+}

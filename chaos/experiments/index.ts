@@ -6,9 +6,11 @@ import type { Experiment } from './experiment';
 import { fraudDown } from './fraud-down';
 import { fraudHangInventoryDown } from './fraud-hang-inventory-down';
 import { frozenInstance } from './frozen-instance';
+import { instancePartitionedFromRedis } from './instance-partitioned-from-redis';
 import { instanceSigkill } from './instance-sigkill';
 import { inventoryDown } from './inventory-down';
 import { latencySpike } from './latency-spike';
+import { memoryPressure } from './memory-pressure';
 import { notificationOutage } from './notification-outage';
 import { providerAOutage } from './provider-a-outage';
 import { providerFlapping } from './provider-flapping';
@@ -41,6 +43,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
   redisSlow,
   frozenInstance,
   rollingRestart,
+  memoryPressure,
+  instancePartitionedFromRedis,
 ];
 
 export class UnknownExperimentError extends Error {
