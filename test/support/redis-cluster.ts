@@ -22,6 +22,8 @@ export interface RedisClusterHandle {
   readonly url: string;
   /** The node currently serving `key`'s slot as master. */
   masterFor(key: string): Promise<RedisServerHandle>;
+  /** The live nodes replicating `master`. */
+  replicasOf(master: RedisServerHandle): Promise<RedisServerHandle[]>;
   /** Waits until every live node says `cluster_state:ok`, agrees on its masters, and every live replica is in sync. */
   waitUntilOk(timeoutMs?: number): Promise<void>;
   /** SIGKILLs every node and removes every temp dir. Safe to call twice. */
@@ -89,6 +91,14 @@ class LocalCluster implements RedisClusterHandle {
       if (serves && node !== undefined) return node;
     }
     throw new Error(`no live master of this cluster serves slot ${slot}`);
+  }
+
+  async replicasOf(master: RedisServerHandle): Promise<RedisServerHandle[]> {
+    const live = this.nodes.filter((n) => n.isRunning());
+    const fields = await clusterNodes(live[0].port);
+    const id = fields.find((f) => nodePort(f) === master.port)?.[0];
+    const ports = fields.filter((f) => f[3] === id && !f[2].includes('fail')).map(nodePort);
+    return live.filter((n) => ports.includes(n.port));
   }
 
   async waitUntilOk(timeoutMs = CLUSTER_READY_TIMEOUT_MS): Promise<void> {

@@ -1,4 +1,5 @@
 import { ResilienceError } from '@breakwater/resilience';
+import { ReplicaNotConfirmedError } from './connection/replica-wait.error';
 
 export const REDIS_UNAVAILABLE = 'REDIS_UNAVAILABLE';
 
@@ -29,7 +30,8 @@ const CONNECTION_FAILURES = [
 
 /** Whether `error` says Redis could not be reached (rather than that a command or the code was wrong). */
 export function isRedisUnavailable(error: unknown): boolean {
-  if (error instanceof RedisUnavailableError) return true;
+  // The waiting mode's replica did not confirm in time: as unreachable as a master that does not answer.
+  if (error instanceof RedisUnavailableError || error instanceof ReplicaNotConfirmedError) return true;
   if (!(error instanceof Error)) return false;
   if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError') return true;
   return CONNECTION_FAILURES.some((pattern) => pattern.test(error.message));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RedisConnection } from '@breakwater/redis-store';
-import { defineScript, type ScriptCall } from '@breakwater/redis-store';
+import { defineScript, ReplicaWait, type ScriptCall } from '@breakwater/redis-store';
 import { idempotencyKey } from './payment-keys';
 
 const LUA = join(__dirname, 'lua');
@@ -46,6 +46,8 @@ export interface StoredAnswer {
 export class IdempotencyKeys {
   private readonly claimScript: ScriptCall;
   private readonly settleScript: ScriptCall;
+  /** REDIS_WAIT_REPLICAS: a claim waits for a replica; a lost one would let a retry charge again (docs/redis-deployments.md). */
+  private readonly replicas: ReplicaWait;
 
   constructor(
     redis: RedisConnection,
@@ -53,6 +55,7 @@ export class IdempotencyKeys {
   ) {
     this.claimScript = defineScript(redis, { file: 'claim-idempotency-key-1.lua', dir: LUA });
     this.settleScript = defineScript(redis, { file: 'settle-idempotency-key-1.lua', dir: LUA });
+    this.replicas = ReplicaWait.fromEnv(redis);
   }
 
   /**
@@ -65,7 +68,15 @@ export class IdempotencyKeys {
     const reply = await this.claimScript([idempotencyKey(this.prefix, clientKey)], [bodyHash, newPaymentId, IDEMPOTENCY_TTL_MS, Math.max(1, Math.round(leaseMs)), token]);
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to claim-idempotency-key: ${JSON.stringify(reply)}`);
     const [kind, value] = reply.map(String);
-    if (kind === 'new' || kind === 'stale') return { kind, held: { clientKey, paymentId: value, token } };
+    if (kind === 'new' || kind === 'stale') {
+      const held = { clientKey, paymentId: value, token };
+      // Unconfirmed, a new claim is given back (nothing was done with it): the 503's retry claims afresh.
+      await this.replicas.confirm(idempotencyKey(this.prefix, clientKey)).catch(async (error: unknown) => {
+        if (kind === 'new') await this.release(held).catch(() => undefined);
+        throw error;
+      });
+      return { kind, held };
+    }
     if (kind === 'pending') return { kind, paymentId: value };
     if (kind === 'done') return { kind, answer: JSON.parse(value) as StoredAnswer };
     return { kind: 'conflict' };

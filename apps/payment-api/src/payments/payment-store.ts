@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RedisConnection } from '@breakwater/redis-store';
 import { EventEmitter } from '@breakwater/resilience';
-import { defineScript, type ScriptCall } from '@breakwater/redis-store';
+import { defineScript, ReplicaWait, type ScriptCall } from '@breakwater/redis-store';
 import { activeTraceparent } from '@breakwater/telemetry';
 import { InvalidRequestDataError } from '../input/invalid-request-data.error';
 import { isWellFormed } from '../input/text-rules';
@@ -117,6 +117,8 @@ export class PaymentStore {
   private readonly transitionScript: ScriptCall;
   private readonly attemptScript: ScriptCall;
   private readonly markExportedScript: ScriptCall;
+  /** REDIS_WAIT_REPLICAS: status changes and attempts wait for a replica (docs/redis-deployments.md). */
+  private readonly replicas: ReplicaWait;
   private readonly recorded = new EventEmitter<string>();
   /**
    * A change of this payment (its id) was recorded through this store, so its shard's outbox has
@@ -138,6 +140,7 @@ export class PaymentStore {
     this.transitionScript = defineScript(redis, { file: 'transition-payment-4.lua', dir: LUA });
     this.attemptScript = defineScript(redis, { file: 'record-attempt-1.lua', dir: LUA });
     this.markExportedScript = defineScript(redis, { file: 'mark-audit-exported-1.lua', dir: LUA });
+    this.replicas = ReplicaWait.fromEnv(redis);
   }
 
   /**
@@ -177,6 +180,7 @@ export class PaymentStore {
     if (reply[0] === -1) throw new PaymentTransitionError(id, String(reply[1]), to);
     if (reply[0] === -3) throw new PaymentAttemptsChangedError(id, attemptsOf({ attempts: String(reply[1] ?? '') }));
     if (reply[0] === -4) throw new PaymentChangedError(id, String(reply[1] ?? ''));
+    await this.replicas.confirm(paymentKeys(this.prefix, id)[0]);
     this.recorded.emit(id);
     return { auditId: String(reply[0]), from: String(reply[1]) };
   }
@@ -192,6 +196,7 @@ export class PaymentStore {
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to record-attempt: ${JSON.stringify(reply)}`);
     if (reply[0] === -2) throw new AttemptRefusedError(id, provider, undefined);
     if (reply[0] === -1) throw new AttemptRefusedError(id, provider, String(reply[1]));
+    await this.replicas.confirm(paymentKey);
     return attemptsOf({ attempts: String(reply[1]) });
   }
 
