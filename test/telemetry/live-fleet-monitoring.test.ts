@@ -119,7 +119,8 @@ if (missing.length > 0 && !inCi()) {
       writeFileSync(
         join(dir, 'prometheus.yml'),
         [
-          'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
+          // 2 s: a scrape of a busy instance on a loaded CI machine may take over a second.
+          'global: { scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 1s }',
           'rule_files: [alerts.yml]',
           'scrape_configs:',
           '  - job_name: payment-api',
@@ -140,7 +141,8 @@ if (missing.length > 0 && !inCi()) {
         });
         expect(firing(await prometheus.alerts())).toEqual([]);
 
-        await fetch(`${fleet.json.sim}/_faults/provider-a`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'down' }) });
+        const fault = await fetch(`${fleet.json.sim}/_faults/provider-a`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'down' }) });
+        expect(fault.status).toBe(200);
         await waitFor(async () => (await pay(fleet.json.lb)) > 0 && (await Promise.all(fleet.json.instances.map((i) => breakerState(i, 'provider-a')))).every((s) => s === 'OPEN'), {
           timeoutMs: 20_000,
           intervalMs: 0,
