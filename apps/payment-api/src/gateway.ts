@@ -106,7 +106,8 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
-    await this.policies.ready();
+    // BreakwaterModule has waited for its registry already; a second wait would double a Redis outage's delay.
+    if (this.ownsPolicies) await this.policies.ready();
     // Only now: every fleet starts deciding alone until Redis first answers, and that is no news.
     this.activity = logActivity(this.log, { breakers: this.policies.fleet.list(), fleet: this.policies.fleet, jobs: this.jobs });
     await this.jobs.start();

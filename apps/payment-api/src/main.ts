@@ -1,7 +1,7 @@
 // First: the tracing SDK must patch http and undici before anything loads them.
 import './telemetry/start-tracing';
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
@@ -46,7 +46,7 @@ function nameTheInstance(app: NestFastifyApplication, instanceId: string): void 
 async function main(): Promise<void> {
   const config = loadAppConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), new FastifyAdapter({ bodyLimit: 64 * 1024, requestTimeout: config.httpRequestTimeoutMs, connectionTimeout: config.httpConnectionTimeoutMs }), { logger: ['error', 'warn'], bodyParser: false });
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter(app.get(HttpAdapterHost)));
   acceptEmptyJsonBodies(app);
   nameTheInstance(app, config.instanceId);
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

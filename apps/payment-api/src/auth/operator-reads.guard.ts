@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BreakersController } from '../breakers/breakers.controller';
+import { BreakersAdminController } from '@breakwater/nestjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { QueuesController } from '../jobs/queues.controller';
 import { MetricsController } from '../metrics/metrics.controller';
@@ -14,7 +14,7 @@ import { OperatorCredentials, type CredentialScope } from './operator-credential
  * /degradation stay public: load balancers and clients read them.
  */
 const OPERATOR_READS: readonly { controller: object; method: string; scope: CredentialScope }[] = [
-  { controller: BreakersController, method: BreakersController.prototype.list.name, scope: 'admin' },
+  { controller: BreakersAdminController, method: BreakersAdminController.prototype.list.name, scope: 'admin' },
   { controller: QueuesController, method: QueuesController.prototype.list.name, scope: 'admin' },
   { controller: MetricsController, method: MetricsController.prototype.metrics.name, scope: 'metrics' },
 ];

@@ -17,7 +17,7 @@ export const REDIS_UNAVAILABLE_LOG_MS = 10_000;
 @Catch()
 @Injectable()
 export class BreakwaterExceptionFilter implements ExceptionFilter {
-  protected readonly log = new Logger('BreakwaterExceptionFilter');
+  protected readonly log: Logger = new Logger('BreakwaterExceptionFilter');
   private redisUnavailableSince = 0;
   private redisUnavailableCount = 0;
 
