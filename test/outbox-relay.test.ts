@@ -36,6 +36,17 @@ function relay(groups: OutboxGroup[], consumer: string, options: { reclaimIdleMs
 
 const append = (stream: string, n: number): Promise<string | null> => redis.xadd(stream, '*', 'n', String(n));
 
+/** Counts the XREADGROUP commands a connection sends. */
+function watchReads(connection: Redis): { count: number } {
+  const counter = { count: 0 };
+  const send = connection.sendCommand.bind(connection);
+  connection.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    if (command.name === 'xreadgroup') counter.count++;
+    return send(command, stream);
+  }) as Redis['sendCommand'];
+  return counter;
+}
+
 beforeAll(() => {
   redis = new Redis(redisUrl());
 });
@@ -71,6 +82,55 @@ test('a kick reads the stream at once, without waiting for the poll', async () =
   await append(streams[0], 7);
   r.kick(streams[0]);
   await waitFor(() => audit.seen.includes('7'), { timeoutMs: 1_000, intervalMs: 10, description: 'the kicked read' });
+});
+
+test('a group that takes batches gets the entries of every stream read in one round together; a batch that fails leaves every one of them pending', async () => {
+  const batches: string[][] = [];
+  let failing = true;
+  const audit: OutboxGroup = {
+    name: 'audit',
+    handle: () => Promise.reject(new Error('a batch group is never handed one entry')),
+    handleBatch: async (entries) => {
+      batches.push(entries.map((e) => e.fields.n).sort());
+      if (failing) throw new Error('the batch failed');
+    },
+  };
+  const r = relay([audit], 'i-1', { reclaimIdleMs: 200 });
+  const failures: OutboxRelayFailure[] = [];
+  r.onFailure((f) => failures.push(f));
+  r.start();
+  for (let n = 0; n < 6; n++) await append(streams[n % 2], n);
+  await r.drain();
+  expect(batches).toEqual([['0', '1', '2', '3', '4', '5']]);
+  expect(failures.map((f) => [f.stream, f.entries]).sort()).toEqual([[streams[0], 3], [streams[1], 3]].sort());
+  for (const stream of streams) expect((await redis.xpending(stream, 'audit'))[0]).toBe(3);
+
+  failing = false;
+  await sleep(250);
+  await r.reclaim();
+  expect(batches.slice(1).flat().sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+  for (const stream of streams) expect((await redis.xpending(stream, 'audit'))[0]).toBe(0);
+});
+
+test('an idle relay polls less and less often (up to idlePollMs), and an entry found brings the poll back to pollMs', async () => {
+  const reader = new Redis(redisUrl());
+  const reads = watchReads(reader);
+  const audit = recordingGroup('audit');
+  const r = new OutboxRelay({ redis: reader, streams, groups: [audit], consumer: 'i-1', pollMs: 50, idlePollMs: 400, trimMs: 60_000, reclaimIdleMs: 60_000 });
+  relays.push(r);
+  try {
+    r.start();
+    await sleep(2_000);
+    // Every 50 ms that would be 40 polls of 2 streams; doubling up to 400 ms, about 9.
+    const idle = reads.count;
+    expect(idle).toBeLessThanOrEqual(2 * 12);
+    expect(idle).toBeGreaterThanOrEqual(2 * 4);
+    await append(streams[0], 1);
+    await waitFor(() => audit.seen.includes('1'), { timeoutMs: 2_000, description: 'the entry found by a poll' });
+  } finally {
+    await r.stop();
+    reader.disconnect();
+  }
 });
 
 test('an entry whose follow-up failed stays pending for that group only, and is delivered again once idle for the reclaim time', async () => {

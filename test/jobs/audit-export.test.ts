@@ -7,7 +7,7 @@ import type { Job } from 'bullmq';
 import { AuditExportCheckpoint } from '../../apps/payment-api/src/jobs/audit-export-checkpoint';
 import { AuditExportFile } from '../../apps/payment-api/src/jobs/audit-export-file';
 import { auditExportProcessor } from '../../apps/payment-api/src/jobs/audit-export-processor';
-import type { AuditExportJobData } from '../../apps/payment-api/src/jobs/job-data';
+import type { AuditExportBatchJobData, AuditExportJobData } from '../../apps/payment-api/src/jobs/job-data';
 import { PaymentStore } from '../../apps/payment-api/src/payments/payment-store';
 import { waitFor } from '../support/wait-for';
 import { auditLines, createWorld, openQueue, startInstance, type JobsInstance, type World } from './support/jobs-harness';
@@ -44,18 +44,21 @@ describe('audit export jobs', () => {
   test('given a payment\'s entries exported through the outbox, when a job is added again and runs again, then the file still holds each once', async () => {
     const a = await start();
     const { id, auditIds } = await payment(a);
-    const jobIds = auditIds.map((auditId) => `${id}-audit-${auditId}`);
     const queue = openQueue<AuditExportJobData>(world, 'audit-export');
     try {
       // Each recorded change put its export in the outbox: nobody enqueues these by hand.
-      await waitFor(async () => (await Promise.all(jobIds.map((jobId) => queue.getJobState(jobId)))).every((state) => state === 'completed'), { timeoutMs: 10_000, description: 'both exports' });
-      expect((await queue.getJob(jobIds[1]))?.returnvalue).toBe('exported');
+      await waitFor(async () => (await auditLines(world.auditFile)).filter((l) => l.paymentId === id).length === 2, { timeoutMs: 10_000, description: 'both exports' });
+      const jobId = `${id}-audit-${auditIds[1]}`;
+      await a.jobs.exportAudit(id, auditIds[1]);
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the run by hand' });
+      expect((await queue.getJob(jobId))?.returnvalue).toBe('already-exported');
       await a.jobs.exportAudit(id, auditIds[1]); // same job id: not added again
+      expect((await queue.getJob(jobId))?.returnvalue).toBe('already-exported');
 
-      await queue.remove(jobIds[0]);
-      await a.jobs.exportAudit(id, auditIds[0]);
-      await waitFor(async () => (await queue.getJobState(jobIds[0])) === 'completed', { timeoutMs: 10_000, description: 'the second run' });
-      expect((await queue.getJob(jobIds[0]))?.returnvalue).toBe('already-exported');
+      await queue.remove(jobId);
+      // A batch of another set of entries (another job id) runs, and finds them exported.
+      await a.jobs.exportAudits([{ paymentId: id, auditId: auditIds[0] }]);
+      await waitFor(async () => (await queue.getCompleted()).some((j) => j.name === 'export-batch' && j.returnvalue === 'already-exported'), { timeoutMs: 10_000, description: 'the batch run' });
       expect(await queue.getGlobalConcurrency()).toBe(1);
     } finally {
       await queue.close();
@@ -65,6 +68,24 @@ describe('audit export jobs', () => {
       { auditId: auditIds[0], paymentId: id, type: 'payment.received', status: 'RECEIVED', at: expect.any(Number), reason: null, data: expect.objectContaining({ amount: '500' }) },
       { auditId: auditIds[1], paymentId: id, type: 'payment.authorized', status: 'AUTHORIZED', at: expect.any(Number), reason: 'charged by provider-a', data: { provider: 'provider-a' } },
     ]);
+  });
+
+  test('given many payments recorded at once, then the outbox exports them in a few jobs, not one per audit entry, each entry once and a payment\'s in order', async () => {
+    const a = await start();
+    const queue = openQueue<AuditExportJobData>(world, 'audit-export');
+    const payments = await Promise.all(Array.from({ length: 30 }, () => payment(a)));
+    try {
+      await waitFor(async () => (await auditLines(world.auditFile)).length === 60, { timeoutMs: 15_000, description: 'every export' });
+      const counts = await queue.getJobCounts('completed', 'waiting', 'active', 'delayed', 'failed');
+      const jobs = Object.values(counts).reduce((sum, n) => sum + n, 0);
+      // One per entry before batching: 60. A read of the outbox is one job now.
+      expect(jobs).toBeLessThanOrEqual(10);
+    } finally {
+      await queue.close();
+    }
+    const lines = await auditLines(world.auditFile);
+    expect(new Set(lines.map((l) => `${l.paymentId} ${l.auditId}`)).size).toBe(60);
+    for (const p of payments) expect(lines.filter((l) => l.paymentId === p.id).map((l) => l.auditId)).toEqual(p.auditIds);
   });
 
   test('given a payment that names notification targets, then the export keeps which channels were asked for and none of the targets', async () => {
@@ -122,11 +143,10 @@ describe('audit export jobs', () => {
     await mkdir(dirname(world.auditFile), { recursive: true });
     await appendFile(world.auditFile, `${JSON.stringify({ auditId: received.auditId, paymentId: id, type: entry?.type, status: entry?.status, at: entry?.at, reason: null, data: entry?.data })}\n`);
     const queue = openQueue<AuditExportJobData>(world, 'audit-export');
-    const jobId = `${id}-audit-${received.auditId}`;
     try {
       await start(); // its outbox relay finds the entry and enqueues the export
-      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 10_000, description: 'the export' });
-      expect((await queue.getJob(jobId))?.returnvalue).toBe('already-exported');
+      await waitFor(async () => (await queue.getCompleted()).length === 1, { timeoutMs: 10_000, description: 'the export' });
+      expect((await queue.getCompleted()).map((j) => j.returnvalue)).toEqual(['already-exported']);
     } finally {
       await queue.close();
     }
@@ -145,11 +165,13 @@ describe('audit export jobs', () => {
     const a = await start();
     const { id, auditIds } = await payment(a);
     const queue = openQueue<AuditExportJobData>(world, 'audit-export');
-    const jobId = `${id}-audit-${auditIds[1]}`;
     try {
       // The outbox enqueued both exports; the last entry is the last line, whichever job ran first.
-      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 30_000, intervalMs: 100, description: 'the export' });
-      expect((await queue.getJob(jobId))?.returnvalue).toBe('exported');
+      await waitFor(async () => (await queue.getCompleted()).some((j) => j.returnvalue === 'exported') && (await queue.getJobCounts('waiting', 'active', 'delayed')).waiting === 0, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        description: 'the export',
+      });
     } finally {
       await queue.close();
     }
@@ -203,6 +225,37 @@ describe('audit export jobs', () => {
       const lost = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(lost?.reason).toMatchObject({ code: 'AUDIT_EXPORT_OVERTAKEN' });
       expect(await checkpoint.offset()).toBe((await readFile(world.auditFile)).length);
+    });
+
+    const batchFor = (entries: { paymentId: string; auditId: string }[]): Job<AuditExportBatchJobData> => ({ data: { entries } }) as Job<AuditExportBatchJobData>;
+
+    test('given two passes of one batch that both found its entries not exported yet, then only one appends them, once each', async () => {
+      const { store, checkpoint, file } = await exportSetup();
+      const payments = await Promise.all([0, 1, 2].map(() => recorded(store)));
+      const entries = payments.flatMap((p) => p.auditIds.map((auditId) => ({ paymentId: p.id, auditId })));
+      let arrived = 0;
+      let release!: () => void;
+      const bothChecked = new Promise<void>((resolve) => (release = resolve));
+      const gate = async (): Promise<void> => {
+        if (++arrived === 2 * payments.length) release();
+        await bothChecked;
+      };
+      const outcomes = await Promise.allSettled([0, 1].map(() => auditExportProcessor(held(store, 'auditEntriesAfter', gate), file, checkpoint)(batchFor(entries))));
+
+      expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual(['exported']);
+      expect(outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason).toMatchObject({ code: 'AUDIT_EXPORT_OVERTAKEN' });
+      expect((await auditLines(world.auditFile)).map((l) => `${l.paymentId} ${l.auditId}`)).toEqual(entries.map((e) => `${e.paymentId} ${e.auditId}`));
+      // The batch again, alone: nothing more.
+      expect(await auditExportProcessor(store, file, checkpoint)(batchFor(entries))).toBe('already-exported');
+      expect(await auditLines(world.auditFile)).toHaveLength(entries.length);
+    });
+
+    test('given a batch naming an entry its payment does not have, then the others are exported and the job fails for good', async () => {
+      const { store, checkpoint, file } = await exportSetup();
+      const good = await recorded(store);
+      const run = auditExportProcessor(store, file, checkpoint)(batchFor([{ paymentId: good.id, auditId: good.auditIds[1] }, { paymentId: randomUUID(), auditId: '1-0' }]));
+      await expect(run).rejects.toMatchObject({ name: 'UnrecoverableError' });
+      expect((await auditLines(world.auditFile)).map((l) => l.auditId)).toEqual(good.auditIds);
     });
 
     test('given a pass held between its append and its checkpoint while another pass exports past it, then the checkpoint never moves back', async () => {

@@ -6,12 +6,12 @@
 export class AuditExportOvertakenError extends Error {
   readonly code = 'AUDIT_EXPORT_OVERTAKEN';
 
+  /** @param entries what the export was for: `<paymentId>/<auditId>`, or `<n> payments` for a batch. */
   constructor(
-    readonly paymentId: string,
-    readonly auditId: string,
+    readonly entries: string,
     readonly what: string,
   ) {
-    super(`the export of payment ${paymentId}'s entry ${auditId} was overtaken: ${what}; nothing appended`);
+    super(`the export of ${entries} was overtaken: ${what}; nothing appended`);
     this.name = 'AuditExportOvertakenError';
   }
 }

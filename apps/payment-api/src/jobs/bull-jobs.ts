@@ -21,7 +21,7 @@ import { QueueLock } from './queue-lock';
 import { EnqueueGuard } from './enqueue-guard';
 import { followUpGroups } from './follow-ups/follow-up-groups';
 import { JITTERED_EXPONENTIAL, jitteredExponential } from './job-backoff';
-import { jobIds, type AuditExportJobData, type DeadLetterData, type JobData, type NotificationJobData, type ReconcileJobData } from './job-data';
+import { jobIds, type AuditExportBatchJobData, type AuditExportJobData, type DeadLetterData, type JobData, type NotificationJobData, type ReconcileJobData } from './job-data';
 import { JobScheduler, type NotificationRequest } from './job-scheduler';
 import { jobTelemetry } from './job-telemetry';
 import { notificationProcessor } from './notification-processor';
@@ -149,7 +149,7 @@ export class BullJobs extends JobScheduler {
   async start(): Promise<void> {
     const { store, providers, policies, http } = this.deps;
     for (const channel of NOTIFY_CHANNELS) this.startWorker<NotificationJobData>(notifyQueue(channel), notificationProcessor(policies, http));
-    this.startWorker<AuditExportJobData>('audit-export', auditExportProcessor(store, this.auditFile, this.auditCheckpoint));
+    this.startWorker<AuditExportJobData | AuditExportBatchJobData>('audit-export', auditExportProcessor(store, this.auditFile, this.auditCheckpoint));
     const reconcile = queueSettings('payment-reconcile', this.deps.queues);
     this.startWorker<ReconcileJobData>(
       'payment-reconcile',
@@ -188,6 +188,13 @@ export class BullJobs extends JobScheduler {
   async exportAudit(paymentId: string, auditId: string): Promise<void> {
     const data: AuditExportJobData = { paymentId, auditId };
     await this.guard.enqueue('audit-export', `the audit export of ${paymentId}/${auditId}`, () => this.queues['audit-export'].add('export', data, { jobId: jobIds.auditExport(paymentId, auditId) }));
+  }
+
+  /** One job for many entries (a read of the outbox); throws when it could not be enqueued. */
+  async exportAudits(entries: readonly AuditExportJobData[]): Promise<void> {
+    if (entries.length === 0) return;
+    const data: AuditExportBatchJobData = { entries: [...entries] };
+    await this.guard.enqueue('audit-export', `the audit export of ${entries.length} entries`, () => this.queues['audit-export'].add('export-batch', data, { jobId: jobIds.auditExportBatch(entries) }));
   }
 
   /** Throws RedisUnavailableError when Redis does not answer within QUEUE_COUNTS_TIMEOUT_MS. */

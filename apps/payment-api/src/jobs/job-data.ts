@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ProviderName } from '../config/downstream-config';
 import type { PaymentStatus } from '../payments/payment';
 import type { NotifyChannel } from './queue-table';
@@ -19,13 +20,21 @@ export interface ReconcileJobData {
   provider: ProviderName;
 }
 
-/** Ship one audit entry to the export file (queue `audit-export`). */
+/** Ship one audit entry (and its payment's earlier ones not shipped yet) to the export file (queue `audit-export`). */
 export interface AuditExportJobData {
   paymentId: string;
   auditId: string;
 }
 
-export type JobData = NotificationJobData | ReconcileJobData | AuditExportJobData;
+/**
+ * Ship many audit entries at once (queue `audit-export`, job name `export-batch`): what one read
+ * of the payment outbox found, with one append and one fsync for all of them.
+ */
+export interface AuditExportBatchJobData {
+  entries: AuditExportJobData[];
+}
+
+export type JobData = NotificationJobData | ReconcileJobData | AuditExportJobData | AuditExportBatchJobData;
 
 /** A job whose attempts ran out, as kept in `<queue>-dead-letter` under the same job id. */
 export interface DeadLetterData {
@@ -51,6 +60,12 @@ export const jobIds = {
   notification: (paymentId: string, channel: NotifyChannel): string => safe(`${paymentId}-${channel}`),
   reconcile: (paymentId: string): string => safe(`${paymentId}-reconcile`),
   auditExport: (paymentId: string, auditId: string): string => safe(`${paymentId}-audit-${auditId}`),
+  /** The same entries (a read delivered again whole) make the same id; any other set, another job. */
+  auditExportBatch: (entries: readonly AuditExportJobData[]): string =>
+    `audit-batch-${createHash('sha256')
+      .update(entries.map((e) => `${e.paymentId} ${e.auditId}`).join('\n'))
+      .digest('hex')
+      .slice(0, 40)}`,
 };
 
 /** Defensive: an id from elsewhere with a ':' still maps to one valid id. */

@@ -23,4 +23,6 @@ export abstract class JobScheduler {
   abstract reconcile(paymentId: string, provider: ProviderName): Promise<void>;
   /** Ships one audit entry (and the payment's earlier ones not shipped yet) to the export file, once. */
   abstract exportAudit(paymentId: string, auditId: string): Promise<void>;
+  /** Ships many audit entries (each with its payment's earlier ones) in one job: one append and one fsync. */
+  abstract exportAudits(entries: readonly { paymentId: string; auditId: string }[]): Promise<void>;
 }

@@ -18,6 +18,13 @@ export interface OutboxGroup {
    * at least once per entry: it must be harmless to repeat.
    */
   handle(entry: OutboxEntry): Promise<void>;
+  /**
+   * Optional: carries out the follow-ups of many entries at once (one job for a whole read,
+   * rather than one per entry). All or nothing: resolving acknowledges every entry, throwing
+   * leaves every one pending (delivered again after the reclaim time, so it must be harmless to
+   * repeat for entries it had done). When present, the relay calls it instead of `handle`.
+   */
+  handleBatch?(entries: readonly OutboxEntry[]): Promise<void>;
 }
 
 /**

@@ -12,6 +12,18 @@ export const DEFAULT_OUTBOX_RECLAIM_IDLE_MS = 5_000;
 export const DEFAULT_OUTBOX_TRIM_MS = 10_000;
 /** Entries one read takes at most. */
 export const DEFAULT_OUTBOX_BATCH = 100;
+/**
+ * Reads start at most this often: the kicks of every payment recorded meanwhile are served by
+ * one round, whose entries go to each group together (one audit-export job for all of them, not
+ * one per entry). A kick after a quiet spell is read at once.
+ */
+export const DEFAULT_OUTBOX_READ_INTERVAL_MS = 100;
+/**
+ * A poll that found nothing doubles the wait before the next one, up to this: an idle fleet
+ * does not read every stream for every group every second. Any entry read brings it back to
+ * `pollMs`. Kicks are not delayed by it.
+ */
+export const DEFAULT_OUTBOX_IDLE_POLL_MS = 4_000;
 
 export interface OutboxRelayOptions {
   redis: RedisConnection;
@@ -24,6 +36,8 @@ export interface OutboxRelayOptions {
   reclaimIdleMs?: number;
   trimMs?: number;
   batch?: number;
+  readIntervalMs?: number;
+  idlePollMs?: number;
 }
 
 /** Something the relay could not do; it goes on, and the entry is delivered again. */
@@ -60,10 +74,26 @@ export class OutboxRelay {
   private trimming: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private running = false;
+  /** When the last read round started (performance.now), and the timer of a round put off until the interval is over. */
+  private lastRead = -Infinity;
+  private deferred: NodeJS.Timeout | undefined;
+  /** The wait before the next poll: pollMs, doubled after each poll that found nothing, up to idlePollMs. */
+  private pollWaitMs = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** Entries read since the last poll started. */
+  private readSincePoll = 0;
   private readonly forgetConsumer: ScriptCall;
 
   constructor(options: OutboxRelayOptions) {
-    this.o = { pollMs: DEFAULT_OUTBOX_POLL_MS, reclaimIdleMs: DEFAULT_OUTBOX_RECLAIM_IDLE_MS, trimMs: DEFAULT_OUTBOX_TRIM_MS, batch: DEFAULT_OUTBOX_BATCH, ...options };
+    this.o = {
+      pollMs: DEFAULT_OUTBOX_POLL_MS,
+      reclaimIdleMs: DEFAULT_OUTBOX_RECLAIM_IDLE_MS,
+      trimMs: DEFAULT_OUTBOX_TRIM_MS,
+      batch: DEFAULT_OUTBOX_BATCH,
+      readIntervalMs: DEFAULT_OUTBOX_READ_INTERVAL_MS,
+      idlePollMs: DEFAULT_OUTBOX_IDLE_POLL_MS,
+      ...options,
+    };
     this.forgetConsumer = defineScript(options.redis, { file: 'forget-idle-consumer-1.lua' });
   }
 
@@ -77,10 +107,11 @@ export class OutboxRelay {
       timer.unref();
       this.timers.push(timer);
     };
-    every(this.o.pollMs, () => this.kickAll());
     every(this.o.reclaimIdleMs, () => void this.reclaimPass());
     every(this.o.trimMs, () => void this.trimPass());
-    this.kickAll();
+    // Halved: the first poll finds nothing yet and doubles it back to pollMs.
+    this.pollWaitMs = this.o.pollMs / 2;
+    this.poll();
   }
 
   /** `stream` has new entries (this process just appended one): read it soon. */
@@ -95,6 +126,9 @@ export class OutboxRelay {
     this.running = false;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    clearTimeout(this.pollTimer);
+    clearTimeout(this.deferred);
+    this.deferred = undefined;
     await Promise.all([this.draining, this.reclaiming, this.trimming]);
   }
 
@@ -102,7 +136,7 @@ export class OutboxRelay {
   async drain(): Promise<void> {
     for (const stream of this.o.streams) this.due.add(stream);
     while (this.draining !== undefined) await this.draining;
-    await this.readDue();
+    while (this.due.size > 0) await this.readDue();
   }
 
   /** Claims and delivers every entry idle for `reclaimIdleMs` (tests; the timer does this otherwise). */
@@ -111,37 +145,63 @@ export class OutboxRelay {
     await this.reclaimPass();
   }
 
-  private kickAll(): void {
+  /** Reads every stream, then waits pollMs, or longer (up to idlePollMs) while polls find nothing. */
+  private poll(): void {
+    if (!this.running) return;
+    const foundSomething = this.readSincePoll > 0;
+    this.readSincePoll = 0;
+    this.pollWaitMs = foundSomething ? this.o.pollMs : Math.min(this.o.idlePollMs, this.pollWaitMs * 2);
     for (const stream of this.o.streams) this.kick(stream);
+    this.pollTimer = setTimeout(() => this.poll(), this.pollWaitMs);
+    this.pollTimer.unref();
   }
 
+  /** One read round at a time, and at most one per readIntervalMs; kicks meanwhile join the next. */
   private schedule(): void {
-    if (this.draining !== undefined) return;
+    if (this.draining !== undefined || this.deferred !== undefined || !this.running) return;
+    const wait = this.lastRead + this.o.readIntervalMs - performance.now();
+    if (wait > 0) {
+      this.deferred = setTimeout(() => {
+        this.deferred = undefined;
+        this.schedule();
+      }, wait);
+      this.deferred.unref();
+      return;
+    }
+    this.lastRead = performance.now();
     this.draining = this.readDue().finally(() => {
       this.draining = undefined;
       if (this.running && this.due.size > 0) this.schedule();
     });
   }
 
+  /**
+   * One round: every due stream read for every group, then each group handed all its entries
+   * of the round at once (acknowledged stream by stream).
+   */
   private async readDue(): Promise<void> {
-    while (this.due.size > 0) {
-      const streams = [...this.due];
-      this.due.clear();
-      await Promise.all(streams.flatMap((stream) => this.o.groups.map((group) => this.readNewOf(stream, group))));
-    }
+    const streams = [...this.due];
+    this.due.clear();
+    await Promise.all(
+      this.o.groups.map(async (group) => {
+        const read = await Promise.all(streams.map((stream) => this.readNewOf(stream, group)));
+        await this.deliver(group, read.flat());
+      }),
+    );
   }
 
-  private async readNewOf(stream: string, group: OutboxGroup): Promise<void> {
+  private async readNewOf(stream: string, group: OutboxGroup): Promise<OutboxEntry[]> {
     let entries: OutboxEntry[];
     try {
       entries = await readNew(this.o.redis, stream, group.name, this.o.consumer, this.o.batch);
     } catch (error) {
       await this.afterStreamError(stream, group, error);
-      return;
+      return [];
     }
+    this.readSincePoll += entries.length;
     // A full batch: there may be more behind it.
     if (entries.length === this.o.batch && this.running) this.due.add(stream);
-    await this.deliver(stream, group, entries);
+    return entries;
   }
 
   private async reclaimPass(): Promise<void> {
@@ -166,25 +226,51 @@ export class OutboxRelay {
         await this.afterStreamError(stream, group, error);
         return;
       }
-      await this.deliver(stream, group, claimed.entries);
+      await this.deliver(group, claimed.entries);
       cursor = claimed.next;
     } while (cursor !== '0-0' && this.running);
   }
 
-  /** Runs the group's follow-up for each entry and acknowledges those that succeeded. */
-  private async deliver(stream: string, group: OutboxGroup, entries: readonly OutboxEntry[]): Promise<void> {
+  /** Runs the group's follow-ups (each entry's, or the whole batch's) and acknowledges what succeeded, stream by stream. */
+  private async deliver(group: OutboxGroup, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    // Through a promise: a handler that throws rather than rejects is one failed entry, not a rejection of this pass.
-    const results = await Promise.allSettled(entries.map((entry) => Promise.resolve().then(() => group.handle(entry))));
-    const done = entries.filter((_, i) => results[i].status === 'fulfilled').map((entry) => entry.id);
-    const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (firstFailure !== undefined) this.failed({ stream, group: group.name, entries: entries.length - done.length, error: firstFailure.reason });
-    try {
-      await acknowledge(this.o.redis, stream, group.name, done);
-    } catch (error) {
-      // Delivered again after the reclaim time; the follow-ups are idempotent.
-      this.failed({ stream, group: group.name, entries: done.length, error });
+    const done = await this.followUp(group, entries);
+    const byStream = new Map<string, string[]>();
+    for (const entry of done) byStream.set(entry.stream, [...(byStream.get(entry.stream) ?? []), entry.id]);
+    await Promise.all(
+      [...byStream].map(async ([stream, ids]) => {
+        try {
+          await acknowledge(this.o.redis, stream, group.name, ids);
+        } catch (error) {
+          // Delivered again after the reclaim time; the follow-ups are idempotent.
+          this.failed({ stream, group: group.name, entries: ids.length, error });
+        }
+      }),
+    );
+  }
+
+  /** The entries whose follow-up succeeded; failures are reported (one per stream). */
+  private async followUp(group: OutboxGroup, entries: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
+    const failedOn = (error: unknown, failed: readonly OutboxEntry[]): void => {
+      const counts = new Map<string, number>();
+      for (const e of failed) counts.set(e.stream, (counts.get(e.stream) ?? 0) + 1);
+      for (const [stream, n] of counts) this.failed({ stream, group: group.name, entries: n, error });
+    };
+    const batch = group.handleBatch?.bind(group);
+    if (batch !== undefined) {
+      try {
+        // Through a promise: a handler that throws rather than rejects fails its batch, not this pass.
+        await Promise.resolve().then(() => batch(entries));
+        return [...entries];
+      } catch (error) {
+        failedOn(error, entries);
+        return [];
+      }
     }
+    const results = await Promise.allSettled(entries.map((entry) => Promise.resolve().then(() => group.handle(entry))));
+    const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (firstFailure !== undefined) failedOn(firstFailure.reason, entries.filter((_, i) => results[i].status === 'rejected'));
+    return entries.filter((_, i) => results[i].status === 'fulfilled');
   }
 
   private async afterStreamError(stream: string, group: OutboxGroup, error: unknown): Promise<void> {

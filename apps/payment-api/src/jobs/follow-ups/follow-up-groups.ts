@@ -39,12 +39,30 @@ export function followUpGroups(d: FollowUpDeps): OutboxGroup[] {
         await handle(entry, paymentId);
       }),
   });
+  const exportOne = async (entry: OutboxEntry, paymentId: string): Promise<void> => {
+    const auditId = entry.fields.auditId;
+    if (auditId === undefined || auditId === '') return d.cannotFollowUp(entry, 'the entry names no audit entry');
+    await d.jobs.exportAudit(paymentId, auditId);
+  };
+  const audit = named('audit-export', exportOne);
   return [
-    named('audit-export', async (entry, paymentId) => {
-      const auditId = entry.fields.auditId;
-      if (auditId === undefined || auditId === '') return d.cannotFollowUp(entry, 'the entry names no audit entry');
-      await d.jobs.exportAudit(paymentId, auditId);
-    }),
+    {
+      ...audit,
+      // A whole read in one job (one append, one fsync). Entries that carry a trace (tracing on)
+      // keep a job each, in their request's trace; the others go together, in none.
+      handleBatch: async (entries) => {
+        const traced = entries.filter((e) => e.fields.traceparent !== undefined && e.fields.traceparent !== '');
+        const batch: { paymentId: string; auditId: string }[] = [];
+        for (const entry of entries) {
+          if (traced.includes(entry)) continue;
+          const { paymentId, auditId } = entry.fields;
+          if (paymentId === undefined || paymentId === '') d.cannotFollowUp(entry, 'the entry names no payment');
+          else if (auditId === undefined || auditId === '') d.cannotFollowUp(entry, 'the entry names no audit entry');
+          else batch.push({ paymentId, auditId });
+        }
+        await Promise.all([d.jobs.exportAudits(batch), ...traced.map((entry) => audit.handle(entry))]);
+      },
+    },
     named('notifications', async (entry, paymentId) => {
       if (entry.fields.status !== PaymentStatus.AUTHORIZED) return;
       const payment = await d.store.get(paymentId);
