@@ -26,7 +26,16 @@ export interface RedisSentinelHandle {
   cleanup(): Promise<void>;
 }
 
-export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
+export interface RedisSentinelOptions {
+  /**
+   * Replicas of the master, 1 by default. The failover tests take 2: with the waiting mode on, a
+   * promoted replica needs a replica of its own, or no write that decides money is confirmed.
+   */
+  replicas?: number;
+}
+
+export async function startRedisSentinel(options: RedisSentinelOptions = {}): Promise<RedisSentinelHandle> {
+  const replicaCount = options.replicas ?? 1;
   const started: RedisServerHandle[] = [];
   const start = async (options: Parameters<typeof startRedisServer>[0]): Promise<RedisServerHandle> => {
     const handle = await startRedisServer(options);
@@ -34,26 +43,30 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
     return handle;
   };
   try {
-    const master = await start({});
-    const replica = await start({ extraArgs: ['--replicaof', HOST, String(master.port)] });
-    await waitFor(async () => /master_link_status:up/.test(await redisCli(replica.port, 'info', 'replication')), {
-      timeoutMs: READY_TIMEOUT_MS,
-      intervalMs: 100,
-      description: 'the replica to sync with its master',
-    });
+    // No 5 s wait before a replica's first sync: a replica still loading cannot be promoted.
+    const master = await start({ extraArgs: ['--repl-diskless-sync-delay', '0'] });
+    const replicas: RedisServerHandle[] = [];
+    for (let i = 0; i < replicaCount; i++) replicas.push(await start({ extraArgs: ['--replicaof', HOST, String(master.port), '--repl-diskless-sync-delay', '0'] }));
+    for (const replica of replicas) {
+      await waitFor(async () => /master_link_status:up/.test(await redisCli(replica.port, 'info', 'replication')), {
+        timeoutMs: READY_TIMEOUT_MS,
+        intervalMs: 100,
+        description: 'the replica to sync with its master',
+      });
+    }
     const sentinels: RedisServerHandle[] = [];
     for (let i = 0; i < SENTINELS; i++) sentinels.push(await start({ configText: '', extraArgs: ['--sentinel'] }));
     for (const s of sentinels) {
       await redisCli(s.port, 'sentinel', 'monitor', SENTINEL_MASTER_NAME, HOST, String(master.port), String(QUORUM));
       await redisCli(s.port, 'sentinel', 'set', SENTINEL_MASTER_NAME, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', String(FAILOVER_TIMEOUT_MS));
     }
-    const handle = new LocalSentinel([master, replica], sentinels);
+    const handle = new LocalSentinel([master, ...replicas], sentinels);
     // Each sentinel must know the replica and the other sentinels before a failover can happen.
     await waitFor(
       async () => {
         for (const s of sentinels) {
           const info = await redisCli(s.port, 'sentinel', 'master', SENTINEL_MASTER_NAME);
-          if (!/num-slaves\n1\n/.test(info) || !new RegExp(`num-other-sentinels\\n${SENTINELS - 1}\\n`).test(info)) return false;
+          if (!new RegExp(`num-slaves\\n${replicaCount}\\n`).test(info) || !new RegExp(`num-other-sentinels\\n${SENTINELS - 1}\\n`).test(info)) return false;
         }
         return true;
       },
