@@ -9,6 +9,8 @@ export interface ReceivedSpan {
   parentSpanId: string;
   name: string;
   service: string;
+  /** The resource's service.instance.id: which instance sent the span. */
+  instance: string;
   attributes: Record<string, string | number | boolean>;
   events: { name: string; attributes: Record<string, string | number | boolean> }[];
 }
@@ -75,7 +77,9 @@ export class OtlpReceiver {
 
   private receive(body: OtlpTraces): void {
     for (const resourceSpans of body.resourceSpans ?? []) {
-      const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
+      const resource = attributesOf(resourceSpans.resource?.attributes);
+      const service = String(resource['service.name'] ?? '');
+      const instance = String(resource['service.instance.id'] ?? '');
       for (const scope of resourceSpans.scopeSpans ?? []) {
         for (const s of scope.spans ?? []) {
           this.spans.push({
@@ -84,6 +88,7 @@ export class OtlpReceiver {
             parentSpanId: s.parentSpanId ?? '',
             name: s.name,
             service,
+            instance,
             attributes: attributesOf(s.attributes),
             events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
           });

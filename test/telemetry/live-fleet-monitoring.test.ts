@@ -98,12 +98,15 @@ if (missing.length > 0 && !inCi()) {
       }
     }, 20_000);
 
-    it('passes OTEL_* to every instance: a payment on each is a trace at the OTLP receiver', async () => {
+    it('passes OTEL_* to every instance: a payment on each is a trace at the OTLP receiver, naming its instance', async () => {
       const ports = fleet.json.instances.map((url) => Number(new URL(url).port));
       for (const instance of fleet.json.instances) expect(await pay(instance)).toBe(201);
       const serverPorts = (): Set<number> =>
         new Set(receiver.spans.filter((s) => s.service === SERVICE_NAME && s.parentSpanId === '' && s.name.startsWith('POST')).map((s) => Number(s.attributes['server.port'] ?? s.attributes['net.host.port'])));
       await waitFor(() => ports.every((p) => serverPorts().has(p)), { timeoutMs: 15_000, intervalMs: 100, description: `a POST /payments server span from each of ports ${ports.join(', ')}` });
+      // Each span names the instance that sent it, as /metrics does (the launcher's INSTANCE_ID).
+      const instanceOf = new Map(receiver.spans.filter((s) => s.service === SERVICE_NAME && s.parentSpanId === '' && s.name.startsWith('POST')).map((s) => [Number(s.attributes['server.port'] ?? s.attributes['net.host.port']), s.instance]));
+      expect(ports.map((p) => instanceOf.get(p))).toEqual(ports.map((_, i) => `api-${i + 1}`));
     }, 30_000);
 
     it('fires BreakwaterBreakerOpenTooLong in a real Prometheus when provider-a goes down', async () => {

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { InvalidConfigError } from '@breakwater/resilience';
 import { InvalidRedisUrlError, parseRedisUrl } from '@breakwater/redis-store';
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/operator-log';
@@ -6,6 +5,7 @@ import { DEFAULT_MAX_ANSWER_BYTES } from '../downstreams/http-client';
 import { DEFAULT_NOTIFY_RATE_LIMIT, DEFAULT_NOTIFY_RATE_WINDOW_MS, type NotifyRateSettings } from '../jobs/notify-rate-limit';
 import { loadAuthSettings, type AuthSettings } from '../auth/auth-settings';
 import { tracingEnabled } from '../telemetry/tracing-settings';
+import { instanceIdFrom } from './instance-id';
 import { loadDownstreamSettings, type DownstreamName, type DownstreamSettings } from './downstream-config';
 
 /** What to do with a payment when the inventory service is down and nothing is cached. */
@@ -101,7 +101,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: int('PORT', 3001, 0),
     host: env.HOST ?? '127.0.0.1',
     redisUrl,
-    instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    instanceId: instanceIdFrom(env),
     simUrl: (env.SIM_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, ''),
     auth: loadAuthSettings(env, problems, int),
     keyPrefix: env.KEY_PREFIX ?? '',

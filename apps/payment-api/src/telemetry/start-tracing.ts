@@ -5,10 +5,12 @@
  *
  * The SDK reads the standard variables itself: OTEL_EXPORTER_OTLP_ENDPOINT,
  * OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf by default, http/json, grpc), OTEL_SERVICE_NAME,
- * OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, OTEL_RESOURCE_ATTRIBUTES.
+ * OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, OTEL_RESOURCE_ATTRIBUTES (to which the
+ * instance's id is added as service.instance.id).
  */
 import type { IncomingMessage } from 'node:http';
-import { DEFAULT_SERVICE_NAME, tracingEnabled, UNTRACED_PATHS } from './tracing-settings';
+import { instanceIdFrom } from '../config/instance-id';
+import { DEFAULT_SERVICE_NAME, resourceAttributesWithInstance, tracingEnabled, UNTRACED_PATHS } from './tracing-settings';
 import { onTracingShutdown } from './tracing-shutdown';
 
 function startTracing(env: NodeJS.ProcessEnv): void {
@@ -18,6 +20,8 @@ function startTracing(env: NodeJS.ProcessEnv): void {
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
   const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
   const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
+  // The SDK reads the resource from the environment when it starts: the instance id goes there.
+  env.OTEL_RESOURCE_ATTRIBUTES = resourceAttributesWithInstance(env.OTEL_RESOURCE_ATTRIBUTES, instanceIdFrom(env));
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName: DEFAULT_SERVICE_NAME }),
     // Spans only: metrics are Prometheus' (GET /metrics), logs the operator log on stderr.

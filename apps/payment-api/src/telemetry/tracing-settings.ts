@@ -15,3 +15,16 @@ export const DEFAULT_SERVICE_NAME = 'payment-api';
 
 /** Requests not worth a trace: scrapes and probes arrive every few seconds. */
 export const UNTRACED_PATHS: readonly string[] = ['/metrics', '/health/live', '/health/ready'];
+
+/**
+ * OTEL_RESOURCE_ATTRIBUTES with `service.instance.id` set to this instance's id, so a trace in
+ * Jaeger names the instance that served it as /metrics does (instance_id). An id the operator
+ * already gave there wins. Values are percent-encoded, as the variable's syntax requires.
+ */
+export function resourceAttributesWithInstance(existing: string | undefined, instanceId: string): string {
+  const current = (existing ?? '').trim();
+  const given = current.split(',').some((pair) => pair.split('=')[0]?.trim() === 'service.instance.id');
+  if (given) return current;
+  const own = `service.instance.id=${encodeURIComponent(instanceId)}`;
+  return current === '' ? own : `${current},${own}`;
+}
