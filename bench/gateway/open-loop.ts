@@ -118,7 +118,8 @@ export class PaymentLoad {
       customerId: `c-${n % this.options.customers}`,
       items: [{ sku: 'sku-1', qty: 1 }],
       paymentMethod: { type: 'card', token: 'tok_visa' },
-      notify: { email: 'a@example.com' },
+      // A buyer of their own per payment: one address would hit NOTIFY_RATE_LIMIT (10 an hour) at once.
+      notify: { email: `p${n}@example.com` },
     });
     const sentAt = performance.now();
     try {

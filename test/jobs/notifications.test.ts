@@ -53,6 +53,27 @@ describe('notification jobs', () => {
     expect(await instance.metrics.registry.getSingleMetricAsString('breakwater_jobs_total')).toMatch(/breakwater_jobs_total\{queue="notify-email",outcome="completed",instance_id="[^"]+"\} 1/);
   });
 
+  test('given many payments authorized at once, then the outbox enqueues their notifications together, each delivered once, and one destination still gets no more than its limit', async () => {
+    instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile });
+    const store = instance.gateway.store;
+    const authorize = async (email: string): Promise<string> => {
+      const id = randomUUID();
+      await store.create(id, { id, amount: '1299', currency: 'EUR', customerId: 'c-1', items: '[]', notify: JSON.stringify({ email }) });
+      await store.transition(id, PaymentStatus.AUTHORIZED, { provider: 'provider-a' }, 'charged by provider-a');
+      return id;
+    };
+    const own = await Promise.all(Array.from({ length: 20 }, (_, n) => authorize(`buyer-${n}@example.com`)));
+    const shared = await Promise.all(Array.from({ length: 12 }, () => authorize('one@example.com'))); // NOTIFY_RATE_LIMIT is 10
+
+    await waitFor(async () => (await deliveries(world.sim, 'notify-email')).length >= 30, { timeoutMs: 15_000, description: 'the deliveries' });
+    await sleep(500); // a duplicate, or an eleventh to the shared address, would have come by now
+    const delivered = (await deliveries(world.sim, 'notify-email')).map((d) => d.idempotencyKey);
+    expect(delivered).toHaveLength(30);
+    expect(new Set(delivered).size).toBe(30);
+    for (const id of own) expect(delivered).toContain(`${id}-email`);
+    expect(shared.filter((id) => delivered.includes(`${id}-email`))).toHaveLength(10);
+  });
+
   test('completed jobs are bounded: a queue keeps its most recent completed jobs (keepCompleted), for at most an hour, not a day of them', async () => {
     instance = await startInstance({ sim: world.sim, keyPrefix: world.keyPrefix, auditFile: world.auditFile, queues: { 'notify-email': { keepCompleted: 3 } } });
     const ids = Array.from({ length: 6 }, () => randomUUID());

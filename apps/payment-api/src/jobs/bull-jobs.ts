@@ -173,7 +173,29 @@ export class BullJobs extends JobScheduler {
 
   /** Throws when a job could not be enqueued (counted, and logged once per outage). */
   async notify(request: NotificationRequest): Promise<void> {
-    await this.addNotifications(request, (queue, add) => this.guard.enqueue(queue, `the ${queue} notification of payment ${request.paymentId}`, add));
+    await this.addNotifications<unknown>(
+      request,
+      (queue, add) => this.guard.enqueue(queue, `the ${queue} notification of payment ${request.paymentId}`, add),
+      (queue, data) => this.queues[queue].add('notify', data, { jobId: jobIds.notification(request.paymentId, data.channel) }),
+    );
+  }
+
+  /**
+   * The notifications of many payments (a read of the outbox): each destination's slot taken as
+   * notify() does, then one addBulk per queue (one round trip for all its jobs). Throws when any
+   * could not be enqueued: the caller delivers them all again, and the job ids and slots make a
+   * repeat add nothing.
+   */
+  async notifyAll(requests: readonly NotificationRequest[]): Promise<void> {
+    type BulkJob = { name: string; data: NotificationJobData; opts: { jobId: string } };
+    const jobs = new Map<QueueName, BulkJob[]>();
+    const collect = async (queue: QueueName, add: () => Promise<BulkJob | undefined>): Promise<void> => {
+      const job = await add();
+      if (job !== undefined) jobs.set(queue, [...(jobs.get(queue) ?? []), job]);
+    };
+    const bulkJob = (_queue: QueueName, data: NotificationJobData): BulkJob => ({ name: 'notify', data, opts: { jobId: jobIds.notification(data.paymentId, data.channel) } });
+    await Promise.all(requests.map((request) => this.addNotifications<BulkJob>(request, collect, bulkJob)));
+    await Promise.all([...jobs].map(([queue, list]) => this.guard.enqueue(queue, `${list.length} ${queue} notifications`, () => this.queues[queue].addBulk(list))));
   }
 
   /** Throws when the job could not be enqueued (counted, and logged once per outage). */
@@ -247,7 +269,7 @@ export class BullJobs extends JobScheduler {
    * payment must not let anyone message the addresses it names), each only while its destination
    * has a slot left in the fleet-wide window (NotifyRateLimit); a refused one is logged, not sent.
    */
-  private async addNotifications(request: NotificationRequest, enqueue: (queue: QueueName, add: () => Promise<unknown>) => Promise<void>): Promise<void> {
+  private async addNotifications<J>(request: NotificationRequest, enqueue: (queue: QueueName, add: () => Promise<J | undefined>) => Promise<void>, make: (queue: QueueName, data: NotificationJobData) => Promise<J> | J): Promise<void> {
     if (request.status !== PaymentStatus.AUTHORIZED) return;
     await Promise.all(
       NOTIFY_CHANNELS.flatMap((channel) => {
@@ -255,8 +277,8 @@ export class BullJobs extends JobScheduler {
         if (target === undefined || target === '') return [];
         const queue = notifyQueue(channel);
         const data: NotificationJobData = { paymentId: request.paymentId, channel, target, status: request.status, amount: request.amount, currency: request.currency };
-        const add = async (): Promise<unknown> => {
-          if (await this.notifyRate.allows(channel, target, request.paymentId)) return this.queues[queue].add('notify', data, { jobId: jobIds.notification(request.paymentId, channel) });
+        const add = async (): Promise<J | undefined> => {
+          if (await this.notifyRate.allows(channel, target, request.paymentId)) return make(queue, data);
           this.log.warn(`payment ${request.paymentId}: its ${channel} notification is not sent: its destination had its ${this.deps.config.notifyRate.limit} notifications of the window (NOTIFY_RATE_LIMIT)`);
           return undefined;
         };

@@ -19,6 +19,8 @@ export interface NotificationRequest {
 export abstract class JobScheduler {
   /** One job per channel the payment names, for an AUTHORIZED payment only, each within its destination's rate limit. */
   abstract notify(request: NotificationRequest): Promise<void>;
+  /** notify() for many payments, with one enqueue per queue for all their jobs. */
+  abstract notifyAll(requests: readonly NotificationRequest[]): Promise<void>;
   /** Asks `provider` later what became of the charge for `paymentId`. */
   abstract reconcile(paymentId: string, provider: ProviderName): Promise<void>;
   /** Ships one audit entry (and the payment's earlier ones not shipped yet) to the export file, once. */

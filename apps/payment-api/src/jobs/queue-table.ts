@@ -29,6 +29,12 @@ export interface QueueSettings {
 
 /** How many completed jobs a queue keeps, by default: with the age limit, what bounds their keys in Redis. */
 export const KEEP_COMPLETED = 10_000;
+/**
+ * Completed audit-export jobs kept: a job is a whole read of the outbox (up to hundreds of
+ * entries, some KB of data), and its id only dedups a read delivered again whole, which the
+ * payments' export marks make harmless anyway.
+ */
+export const KEEP_COMPLETED_AUDIT = 1_000;
 /** The longest a completed job is kept, in seconds. */
 export const KEEP_COMPLETED_S = 3_600;
 
@@ -37,7 +43,7 @@ export const QUEUE_TABLE: Readonly<Record<QueueName, Readonly<QueueSettings>>> =
   'notify-sms': { concurrency: 10, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000, keepCompleted: KEEP_COMPLETED },
   'notify-push': { concurrency: 20, attempts: 6, backoffBaseMs: 1_000, backoffCapMs: 15_000, keepCompleted: KEEP_COMPLETED },
   // Exactly once per audit entry: one export at a time across the fleet, checked against the file.
-  'audit-export': { concurrency: 1, globalConcurrency: 1, attempts: 10, backoffBaseMs: 500, backoffCapMs: 10_000, keepCompleted: KEEP_COMPLETED },
+  'audit-export': { concurrency: 1, globalConcurrency: 1, attempts: 10, backoffBaseMs: 500, backoffCapMs: 10_000, keepCompleted: KEEP_COMPLETED_AUDIT },
   // A payment waits in PENDING_REVIEW until this succeeds. Runs refused by the provider's breaker
   // or bulkhead spend no attempt (reconcile-processor.ts); 40 real failures, 1 s doubling to a
   // 60 s cap with equal jitter, take at least 17 minutes (at most 34) before the dead-letter queue.

@@ -206,6 +206,12 @@ export class PaymentStore {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
+  /** The record's fields alone (no history): what a follow-up needs; undefined when there is no record. */
+  async fields(id: string): Promise<Record<string, string> | undefined> {
+    const fields = await this.redis.hgetall(paymentKeys(this.prefix, id)[0]);
+    return Object.keys(fields).length === 0 ? undefined : fields;
+  }
+
   async get(id: string): Promise<StoredPayment | undefined> {
     const [paymentKey, historyKey] = paymentKeys(this.prefix, id);
     const [fields, history] = await Promise.all([this.redis.hgetall(paymentKey), this.redis.lrange(historyKey, 0, -1)]);

@@ -12,7 +12,7 @@ export const FOLLOW_UP_GROUPS = ['audit-export', 'notifications', 'reconcile'] a
 export interface FollowUpDeps {
   /** Enqueues the follow-up's job; throws when it could not (the entry is then delivered again). */
   jobs: JobScheduler;
-  store: Pick<PaymentStore, 'get'>;
+  store: Pick<PaymentStore, 'fields'>;
   /** A change whose follow-up cannot be made, and never will be: said, and the entry done with. */
   cannotFollowUp: (entry: OutboxEntry, why: string) => void;
 }
@@ -45,6 +45,12 @@ export function followUpGroups(d: FollowUpDeps): OutboxGroup[] {
     await d.jobs.exportAudit(paymentId, auditId);
   };
   const audit = named('audit-export', exportOne);
+  const notifications = named('notifications', async (entry, paymentId) => {
+    if (entry.fields.status !== PaymentStatus.AUTHORIZED) return;
+    const fields = await d.store.fields(paymentId);
+    if (fields === undefined) return d.cannotFollowUp(entry, 'the payment record is gone');
+    await d.jobs.notify(recordedNotification(paymentId, PaymentStatus.AUTHORIZED, fields));
+  });
   return [
     {
       ...audit,
@@ -63,12 +69,23 @@ export function followUpGroups(d: FollowUpDeps): OutboxGroup[] {
         await Promise.all([d.jobs.exportAudits(batch), ...traced.map((entry) => audit.handle(entry))]);
       },
     },
-    named('notifications', async (entry, paymentId) => {
-      if (entry.fields.status !== PaymentStatus.AUTHORIZED) return;
-      const payment = await d.store.get(paymentId);
-      if (payment === undefined) return d.cannotFollowUp(entry, 'the payment record is gone');
-      await d.jobs.notify(recordedNotification(paymentId, PaymentStatus.AUTHORIZED, payment.fields));
-    }),
+    {
+      ...notifications,
+      // A whole read in one enqueue per queue; traced entries keep theirs, in their trace.
+      handleBatch: async (entries) => {
+        const authorized = entries.filter((e) => e.fields.status === PaymentStatus.AUTHORIZED && e.fields.paymentId !== undefined && e.fields.paymentId !== '');
+        const traced = authorized.filter((e) => e.fields.traceparent !== undefined && e.fields.traceparent !== '');
+        const untraced = authorized.filter((e) => !traced.includes(e));
+        const records = await Promise.all(untraced.map((e) => d.store.fields(e.fields.paymentId)));
+        const requests = untraced.flatMap((entry, i) => {
+          const fields = records[i];
+          if (fields !== undefined) return [recordedNotification(entry.fields.paymentId, PaymentStatus.AUTHORIZED, fields)];
+          d.cannotFollowUp(entry, 'the payment record is gone');
+          return [];
+        });
+        await Promise.all([d.jobs.notifyAll(requests), ...traced.map((entry) => notifications.handle(entry))]);
+      },
+    },
     named('reconcile', async (entry, paymentId) => {
       if (entry.fields.status !== PaymentStatus.PENDING_REVIEW) return;
       const provider = entry.fields.provider ?? '';
