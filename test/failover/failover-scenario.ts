@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleetOfThree, type FleetOfThree } from './fleet-of-three';
 import { PaymentLoad, type Answer, type PaymentRun } from './payment-load';
+import { waitFor } from '../support/wait-for';
 
 /** A Redis set-up the test started, and the failover it puts it through. */
 export interface FailoverTarget {
@@ -25,12 +26,17 @@ export interface FailoverTarget {
   cleanup(): Promise<void>;
 }
 
-export const PAYMENTS_PER_SECOND = 10;
-const WARM_UP_MS = 3_000;
+export const PAYMENTS_PER_SECOND = 5;
+/** Before the failover the fleet must take this many payments in a row at once (201): a fleet already refusing proves nothing. */
+const HEALTHY_IN_A_ROW = 10;
+const HEALTHY_WITHIN_MS = 60_000;
 /** The contract: taken at once again within this long after the failover. */
 export const RECOVERY_MS = 10_000;
 /** Load goes on this long after the failover: the recovery window and some payments after it. */
 const LOAD_AFTER_FAILOVER_MS = RECOVERY_MS + 5_000;
+
+/** The checks judge payments from a little before the failover on (those of the warm-up may have met a fleet still starting). */
+const WARM_RUNS_KEPT_MS = 2_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,7 +59,7 @@ export async function paymentsThroughFailover(label: string, target: FailoverTar
   try {
     const load = new PaymentLoad(fleet.json.lb, PAYMENTS_PER_SECOND);
     load.start();
-    await sleep(WARM_UP_MS);
+    await waitFor(() => load.firstTriesTakenInARow() >= HEALTHY_IN_A_ROW, { timeoutMs: HEALTHY_WITHIN_MS, intervalMs: 100, description: `${HEALTHY_IN_A_ROW} payments in a row taken at once before the failover` });
     const failedOverAt = Date.now();
     await target.failover();
     await target.heal();
@@ -63,7 +69,7 @@ export async function paymentsThroughFailover(label: string, target: FailoverTar
     writeFileSync(file, JSON.stringify({ failedOverAt, runs: load.runs }, null, 1));
     console.log(`${label}: every answer in ${file}`);
     await checkFleet(fleet);
-    checkAnswers(load.runs, failedOverAt);
+    checkAnswers(load.runs.filter((r) => r.startedAt >= failedOverAt - WARM_RUNS_KEPT_MS), failedOverAt);
     await checkMoney(fleet, load.runs);
     const refused = load.runs.flatMap((r) => r.answers).filter((a) => a.status !== 201 && a.status !== 200);
     const lastRefusal = Math.max(failedOverAt, ...load.runs.filter((r) => r.answers[0].status !== 201).map((r) => r.startedAt));
@@ -110,7 +116,9 @@ async function checkMoney(fleet: FleetOfThree, runs: readonly PaymentRun[]): Pro
     if (ack === undefined) continue;
     const res = await fetch(`${fleet.json.lb}/payments/${ack.id}`);
     const stored = res.status === 200 ? ((await res.json()) as { status: string }).status : `HTTP ${res.status}`;
-    expect({ id: ack.id, status: stored }).toEqual({ id: ack.id, status: ack.status });
+    // PENDING_REVIEW is settled later by its reconciliation: any final status after it is that, not a loss.
+    const settledSince = ack.status === 'PENDING_REVIEW' && ['AUTHORIZED', 'DECLINED', 'FAILED'].includes(stored);
+    expect({ id: ack.id, status: settledSince ? ack.status : stored }).toEqual({ id: ack.id, status: ack.status });
     if (ack.status === 'AUTHORIZED') expect({ id: ack.id, charged: charged.has(ack.id) }).toEqual({ id: ack.id, charged: true });
   }
 }

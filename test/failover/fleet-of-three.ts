@@ -20,7 +20,7 @@ export const FAILOVER_FLEET_ENV: NodeJS.ProcessEnv = {
   OPERATOR_AUTH: 'off',
   REDIS_WAIT_REPLICAS: '1',
   REDIS_WAIT_TIMEOUT_MS: '500',
-  PAYMENT_DEADLINE_MS: '2000',
+  PAYMENT_DEADLINE_MS: '5000',
 };
 
 export interface FleetOfThree {

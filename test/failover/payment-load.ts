@@ -43,6 +43,18 @@ export class PaymentLoad {
     this.timer = setInterval(() => this.launch(), 1_000 / this.perSecond);
   }
 
+  /** How many of the latest payments, in a row, were answered 201 on their first try. */
+  firstTriesTakenInARow(): number {
+    let count = 0;
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const first = this.runs[i].answers[0];
+      if (first === undefined) continue;
+      if (first.status !== 201) break;
+      count++;
+    }
+    return count;
+  }
+
   /** Stops starting payments and waits until every one started is answered or given up. */
   async finish(): Promise<void> {
     clearInterval(this.timer);
