@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { paymentKeys, paymentOutboxKeys } from '../apps/payment-api/src/payments/payment-keys';
 import { PaymentStore, PaymentTransitionError } from '../apps/payment-api/src/payments/payment-store';
 import { PAYMENT_SHARDS } from '../apps/payment-api/src/payments/payment-shards';
-import { unsettledShardKey } from '../apps/payment-api/src/payments/unsettled-payments';
+import { UnsettledPayments, unsettledShardKey } from '../apps/payment-api/src/payments/unsettled-payments';
 import { deleteKeysByPrefix, redisUrl, uniquePrefix } from './support/redis-server';
 
 const prefix = uniquePrefix('payment-outbox');
@@ -45,6 +45,22 @@ it('every recorded change has one outbox entry naming its audit entry, status an
     { paymentId: id, auditId: settled.auditId, status: 'AUTHORIZED', provider: 'provider-b' },
   ]);
   expect((await store.audit(id)).map((e) => e.id)).toEqual([received.auditId, pending.auditId, settled.auditId]);
+});
+
+it('a payment created with its unsettled shard is on the index in the same step, scored in Redis time, and put there again by a create that finds it recorded', async () => {
+  const unsettled = new UnsettledPayments(redis, prefix);
+  const id = randomUUID();
+  const [seconds] = await redis.time();
+  await store.create(id, { id, amount: '100' }, unsettled.shardKeyOf(id));
+  const score = Number(await redis.zscore(unsettled.shardKeyOf(id), id));
+  expect(Math.abs(score - Number(seconds) * 1000)).toBeLessThan(5_000);
+  expect((await store.get(id))?.fields).toMatchObject({ status: 'RECEIVED' });
+  expect(hashTag(unsettled.shardKeyOf(id))).toBe(hashTag(paymentKeys(prefix, id)[0]));
+
+  await redis.zrem(unsettled.shardKeyOf(id), id);
+  await expect(store.create(id, { id, amount: '100' }, unsettled.shardKeyOf(id))).rejects.toBeInstanceOf(PaymentTransitionError);
+  expect(await redis.zscore(unsettled.shardKeyOf(id), id)).not.toBeNull();
+  expect(await outboxOf(id)).toHaveLength(1);
 });
 
 it('a payment that reaches a final status expires after the retention (its record, history and audit entries); one still PENDING_REVIEW does not', async () => {

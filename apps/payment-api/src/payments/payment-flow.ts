@@ -125,10 +125,9 @@ export class PaymentFlow {
 
   private async steps(a: PaymentAttempt): Promise<FlowResult> {
     const { id, request: r, signal } = a;
-    // Before the record: every payment a dead request can leave behind is on the index.
-    await this.d.unsettled.add(id);
     const owner: Record<string, string> = r.owner === undefined ? {} : { clientId: r.owner };
-    await this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify), ...owner });
+    // With the record, in its script: every payment a dead request can leave behind is on the index.
+    await this.d.store.create(id, { id, amount: String(r.amount), currency: r.currency, customerId: r.customerId, items: JSON.stringify(r.items), notify: JSON.stringify(r.notify), ...owner }, this.d.unsettled.shardKeyOf(id));
     a.created = true;
 
     const fraud = await this.d.fraud.score(r.customerId, r.amount, r.currency, signal);

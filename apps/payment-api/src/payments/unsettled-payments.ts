@@ -95,7 +95,12 @@ export class UnsettledPayments {
     return counts.reduce((sum, n) => sum + n, 0);
   }
 
-  private keyOf(paymentId: string): string {
+  /** The index shard a payment's entry is in: the same hash tag as its keys (PaymentStore.create puts it there in its script). */
+  shardKeyOf(paymentId: string): string {
     return this.keys[paymentShardOf(paymentId)];
+  }
+
+  private keyOf(paymentId: string): string {
+    return this.shardKeyOf(paymentId);
   }
 }
