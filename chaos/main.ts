@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (options.list) {
-    for (const e of EXPERIMENTS) process.stdout.write(`${e.name.padEnd(28)} ${e.quick ? 'quick ' : '      '}${e.title}\n`);
+    for (const e of EXPERIMENTS) process.stdout.write(`${e.name.padEnd(32)} ${e.quick ? 'quick ' : '      '}${e.title}\n`);
     return 0;
   }
   const cleanups = new Cleanups();
