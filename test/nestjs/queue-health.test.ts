@@ -52,7 +52,7 @@ describe('QueueHealthIndicator', () => {
 
       const result = await indicator.countsCheck('queues', [gone], { timeoutMs: 300 });
 
-      expect(result).toEqual({ queues: { status: 'down', gone: { error: 'no answer within 300 ms' } } });
+      expect(result).toEqual({ queues: { status: 'down', gone: { error: 'gone did not answer within 300 ms (timeout)' } } });
     } finally {
       for (const s of sockets) s.destroy();
       silent.close();

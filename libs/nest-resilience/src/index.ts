@@ -9,7 +9,6 @@ export { GuardedMethodWithoutSignalError } from './guarded/guarded-methods.explo
 export { BreakerHealthIndicator, isUsable } from './health/breaker-health.indicator';
 export { RedisHealthIndicator, DEFAULT_REDIS_PING_TIMEOUT_MS } from './health/redis-health.indicator';
 export { QueueHealthIndicator, DEFAULT_QUEUE_COUNT_TIMEOUT_MS, type CountedQueue, type QueueHealthLimits } from './health/queue-health.indicator';
-export { HealthProbeTimeoutError } from './health/within';
 export { BreakwaterExceptionFilter, REDIS_UNAVAILABLE_LOG_MS, type FilterAnswer } from './filter/breakwater-exception.filter';
 export { resilienceRejection, type RejectionAnswer } from './filter/resilience-rejection';
 export { BreakersAdminController } from './admin/breakers-admin.controller';

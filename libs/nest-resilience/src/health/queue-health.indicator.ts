@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Queue } from 'bullmq';
-import { within } from './within';
+import { timeout } from '@breakwater/resilience';
 
 export const DEFAULT_QUEUE_COUNT_TIMEOUT_MS = 1_000;
 
@@ -29,7 +29,7 @@ export class QueueHealthIndicator {
     await Promise.all(
       queues.map(async (queue) => {
         try {
-          const c = await within(queue.getJobCounts('waiting', 'active', 'failed', 'delayed'), timeoutMs);
+          const c = await timeout(queue.name, timeoutMs).execute(() => queue.getJobCounts('waiting', 'active', 'failed', 'delayed'));
           const waiting = c.waiting ?? 0;
           const failed = c.failed ?? 0;
           details[queue.name] = { waiting, active: c.active ?? 0, failed, delayed: c.delayed ?? 0 };

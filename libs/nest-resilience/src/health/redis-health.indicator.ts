@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { RedisConnection } from '@breakwater/redis-store';
+import { sendWithin, type RedisConnection } from '@breakwater/redis-store';
 import { BreakwaterRegistry } from '../registry/breakwater-registry';
-import { within } from './within';
 
 export const DEFAULT_REDIS_PING_TIMEOUT_MS = 500;
 
@@ -19,7 +18,7 @@ export class RedisHealthIndicator {
     const check = this.health.check(key);
     if (connection.status !== 'ready') return check.down({ connection: connection.status });
     try {
-      await within(connection.ping(), timeoutMs);
+      await sendWithin(connection, timeoutMs, () => connection.ping());
       return check.up();
     } catch (error) {
       return check.down({ error: (error as Error).message });
