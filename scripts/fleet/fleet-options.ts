@@ -49,7 +49,9 @@ environment:
                      (default: generated, written to <dir>/admin-token, mode 0600)
   METRICS_TOKEN      a token for GET /metrics only (optional, at least ${MIN_SECRET_LENGTH} characters)
   OPERATOR_AUTH      token: GET /breakers, /queues, /metrics need a token; off (default): public
-  FLEET_REDIS_URL    as --redis-url, for a URL with a password`;
+  FLEET_REDIS_URL    as --redis-url, for a URL with a password
+  FLEET_INSTANCE_HOOK  JSON, for the chaos suite: one instance in a network namespace or with
+                     environment of its own (docs/resilience.md, "FLEET_INSTANCE_HOOK")`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
