@@ -16,6 +16,7 @@ import { providerAOutage } from './provider-a-outage';
 import { providerFlapping } from './provider-flapping';
 import { queueBacklog } from './queue-backlog';
 import { redisBlipsSlowReplies } from './redis-blips-slow-replies';
+import { redisClusterFailover } from './redis-cluster-failover';
 import { redisDown } from './redis-down';
 import { redisRestartAof } from './redis-restart-aof';
 import { redisSigstop } from './redis-sigstop';
@@ -45,6 +46,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   rollingRestart,
   memoryPressure,
   instancePartitionedFromRedis,
+  redisClusterFailover,
 ];
 
 export class UnknownExperimentError extends Error {
