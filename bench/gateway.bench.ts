@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   const common = {
     initialWarmupMs: seconds('initial-warmup-s', args['initial-warmup-s'] ?? (faults ? '15' : '10')),
     warmupMs: seconds('warmup-s', args['warmup-s']),
-    connections: positive('connections', args.connections ?? (faults ? '128' : '256')),
+    // Under nginx's limit_conn of 256 per client address, which the generator's pool must not reach.
+    connections: positive('connections', args.connections ?? (faults ? '128' : '192')),
     instances: positive('instances', args.instances ?? (faults ? '2' : '3')),
   };
   if (faults) {

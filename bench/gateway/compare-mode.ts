@@ -114,7 +114,9 @@ export async function runCompareMode(o: CompareOptions): Promise<void> {
   const ends: SubjectEnd[] = [];
   const killAll = (): void => subjects.forEach((s) => s.fleet.kill());
   process.on('exit', killAll);
+  // A signal ends the process through exit(), so the 'exit' handler stops both fleets.
   process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   try {
     for (const kind of o.subjects) subjects.push(await startSubject(kind, o, runId));
     console.log(`fleets ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${subjects.map((s) => `${s.kind} ${s.fleet.json.lb}`).join(', ')}`);
