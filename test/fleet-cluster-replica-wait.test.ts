@@ -6,7 +6,7 @@
 // SIGKILLed, then a write to X is not confirmed (ReplicaNotConfirmedError, a 503 for a payment)
 // while a write to Y still is: each WAIT went to its own key's master.
 import { isRedisUnavailable, createRedisConnection, ReplicaNotConfirmedError, ReplicaWait, REDIS_REPLICA_NOT_CONFIRMED, type RedisConnection } from '@breakwater/redis-store';
-import { startRedisCluster, type RedisClusterHandle } from './support/redis-cluster';
+import { redisCli, startRedisCluster, type RedisClusterHandle } from './support/redis-cluster';
 import { uniquePrefix, type RedisServerHandle } from './support/redis-server';
 import { rejectionOf, waitFor } from './support/wait-for';
 
@@ -53,7 +53,7 @@ describe('the replica waiting mode on Redis Cluster', () => {
 
     const [xReplica] = await cluster.replicasOf(xMaster);
     await xReplica.kill();
-    await waitFor(async () => !/connected_slaves:[1-9]/.test(await redis.nodes('master').find((n) => n.options.port === xMaster.port)!.info('replication')), {
+    await waitFor(async () => !/connected_slaves:[1-9]/.test(await redisCli(xMaster.port, 'info', 'replication')), {
       timeoutMs: 5_000,
       description: "X's master to see its replica gone",
     });
