@@ -32,25 +32,31 @@ export class BreakwaterRegistry {
     this.redis = typeof options.redis === 'string' ? createCoordinationConnection(options.redis) : options.redis;
     // Failures surface as failing commands, local mode and health; an 'error' with no listener would end the process.
     if (this.ownsRedis) this.redis.on('error', () => undefined);
-    const timings = options.fleet ?? {};
-    this.fleet = createFleetBreakers({
-      redis: this.redis,
-      instanceId: options.instanceId,
-      keyPrefix: this.keyPrefix,
-      flushIntervalMs: timings.flushIntervalMs,
-      syncIntervalMs: timings.syncIntervalMs,
-      commandTimeoutMs: timings.commandTimeoutMs,
-    });
-    const telemetry = options.telemetry;
-    this.telemetry = telemetry;
-    if (telemetry !== undefined) this.observed.push(telemetry.observer.fleet(this.fleet));
-    for (const name of names) {
-      const settings = options.downstreams[name];
-      const breaker = this.fleet.get(name, settings.breaker);
-      const built = buildChain({ name, settings, breaker, redis: this.redis, keyPrefix: this.keyPrefix, telemetry });
-      this.chains.set(name, built.chain);
-      if (built.budget !== undefined) this.budgets.push(built.budget);
-      this.observed.push(...built.observed);
+    this.telemetry = options.telemetry;
+    try {
+      const timings = options.fleet ?? {};
+      this.fleet = createFleetBreakers({
+        redis: this.redis,
+        instanceId: options.instanceId,
+        keyPrefix: this.keyPrefix,
+        flushIntervalMs: timings.flushIntervalMs,
+        syncIntervalMs: timings.syncIntervalMs,
+        commandTimeoutMs: timings.commandTimeoutMs,
+      });
+      const telemetry = options.telemetry;
+      if (telemetry !== undefined) this.observed.push(telemetry.observer.fleet(this.fleet));
+      for (const name of names) {
+        const settings = options.downstreams[name];
+        const breaker = this.fleet.get(name, settings.breaker);
+        const built = buildChain({ name, settings, breaker, redis: this.redis, keyPrefix: this.keyPrefix, telemetry });
+        this.chains.set(name, built.chain);
+        if (built.budget !== undefined) this.budgets.push(built.budget);
+        this.observed.push(...built.observed);
+      }
+    } catch (error) {
+      // A bad setting must not leave a connection behind: it would keep the process alive.
+      this.abandon();
+      throw error;
     }
   }
 
@@ -85,6 +91,13 @@ export class BreakwaterRegistry {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  private abandon(): void {
+    for (const o of this.observed.splice(0)) o.dispose();
+    for (const b of this.budgets) b.close();
+    void this.fleet?.close();
+    if (this.ownsRedis) this.redis.disconnect();
   }
 
   private async shutdown(): Promise<void> {
