@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Redis from 'ioredis';
 
 const args = process.argv.slice(2);
 const build = !args.includes('--no-build');
@@ -48,8 +49,25 @@ ready = true;
 const live = await fetch(`${url}/health/live`);
 child.kill('SIGTERM');
 await exited;
+await forgetKeys();
 if (live.status !== 200) fail(`GET /health/live answered ${live.status}`);
 console.log(`check-build: node dist/apps/payment-api/src/main.js started (${url}) and answered GET /health/live 200`);
+
+/** The instance's keys (breakers, queues) go with it: the Redis of REDIS_URL is often shared. */
+async function forgetKeys() {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
 
 function fail(why) {
   child?.kill('SIGKILL');
