@@ -51,6 +51,11 @@ export const MetricNames = {
   fleetMode: 'breakwater_fleet_mode',
   /** Counter of switches between the modes; label mode (the one switched to). */
   fleetModeChanges: 'breakwater_fleet_mode_changes_total',
+  /**
+   * Gauge, 1 for a fleet breaker deciding on this instance alone (Redis, or on a Cluster the shard
+   * holding its keys, does not answer; or its data is broken), 0 for one deciding with the fleet; label name.
+   */
+  fleetBreakerLocalMode: 'breakwater_fleet_breaker_local_mode',
 } as const;
 
 /** Seconds: from a fast cache-backed call to a provider's slow-call threshold and beyond. */

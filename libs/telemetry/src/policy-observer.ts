@@ -60,10 +60,14 @@ export interface ObservedCache {
   readonly onLookup: Event<CacheLookup>;
 }
 
-/** The fleet breakers' switch between deciding with Redis and deciding alone. */
+/** The fleet breakers' switch between deciding with Redis and deciding alone, as a whole and per breaker. */
 export interface ObservedFleet {
   readonly mode: BreakerMode;
   readonly onModeChange: Event<ModeChange>;
+  /** Every breaker of the fleet (its name), read when scraped. */
+  list(): readonly { readonly name: string }[];
+  /** The names of the breakers deciding alone now (on a Cluster, those whose shard does not answer). */
+  localBreakers(): readonly string[];
 }
 
 /**

@@ -112,13 +112,19 @@ describe('ResilienceMetrics', () => {
     expect(await valueOf(registry, MetricNames.cacheHits, { name: 'stock', freshness: 'fresh' })).toBe(1);
 
     const changes = new EventEmitter<ModeChange>();
-    const fleet = { mode: 'fleet' as BreakerMode, onModeChange: changes.event };
+    let local: string[] = [];
+    const fleet = { mode: 'fleet' as BreakerMode, onModeChange: changes.event, list: () => [{ name: 'psp-a' }, { name: 'psp-b' }], localBreakers: () => local };
     metrics.fleet(fleet);
     expect(await valueOf(registry, MetricNames.fleetMode, { mode: 'fleet' })).toBe(1);
+    expect(await valueOf(registry, MetricNames.fleetBreakerLocalMode, { name: 'psp-a' })).toBe(0);
     fleet.mode = 'local';
+    local = ['psp-a'];
     changes.emit({ breaker: '*', mode: 'local' });
     expect(await valueOf(registry, MetricNames.fleetMode, { mode: 'local' })).toBe(1);
     expect(await valueOf(registry, MetricNames.fleetMode, { mode: 'fleet' })).toBe(0);
     expect(await valueOf(registry, MetricNames.fleetModeChanges, { mode: 'local' })).toBe(1);
+    // Read when scraped: which breakers, not just whether any.
+    expect(await valueOf(registry, MetricNames.fleetBreakerLocalMode, { name: 'psp-a' })).toBe(1);
+    expect(await valueOf(registry, MetricNames.fleetBreakerLocalMode, { name: 'psp-b' })).toBe(0);
   });
 });
