@@ -1,6 +1,7 @@
 // Small helpers for bench/breaker.bench.ts: statistics, Redis command counting, formatting.
 import type Redis from 'ioredis';
-import { createCoordinationRedis } from '@breakwater/redis-store';
+import type { Command } from 'ioredis';
+import { createCoordinationRedis, type RedisConnection } from '@breakwater/redis-store';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,16 +46,21 @@ export interface SentCommand {
   reply: Promise<unknown>;
 }
 
+/** What watchCommands needs of a connection: one server's and a Cluster client's sendCommand alike. */
+type SendsCommands = { sendCommand(command: Command, ...rest: never[]): unknown };
+
 /**
  * Counts (and optionally reports) every command an ioredis connection sends, by wrapping the
- * instance's `sendCommand` (which scripts defined with `defineCommand` also go through).
+ * instance's `sendCommand` (which scripts defined with `defineCommand` also go through). On a
+ * Cluster client it is the client's own, which routes to a node: each command is counted once.
  */
-export function watchCommands(redis: Redis, onSend?: (cmd: SentCommand) => void): Map<string, number> {
+export function watchCommands(redis: RedisConnection, onSend?: (cmd: SentCommand) => void): Map<string, number> {
   const counts = new Map<string, number>();
-  const original = redis.sendCommand.bind(redis);
-  const wrapped = (command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]): unknown => {
+  const target = redis as unknown as SendsCommands;
+  const original = target.sendCommand.bind(target) as (command: Command, ...rest: unknown[]) => unknown;
+  const wrapped = (command: Command, ...rest: unknown[]): unknown => {
     counts.set(command.name, (counts.get(command.name) ?? 0) + 1);
-    const result = original(command, stream);
+    const result = original(command, ...rest);
     if (onSend !== undefined) {
       onSend({
         name: command.name,
@@ -68,7 +74,7 @@ export function watchCommands(redis: Redis, onSend?: (cmd: SentCommand) => void)
     }
     return result;
   };
-  redis.sendCommand = wrapped as Redis['sendCommand'];
+  target.sendCommand = wrapped;
   return counts;
 }
 
