@@ -50,7 +50,7 @@ export function checkNetnsTools(): void {
       return false;
     }
   };
-  if (!has('ip', '-V')) throw new NetnsToolMissingError('`ip` (iproute2) is missing: install the Debian package iproute2 (apt-get install iproute2)');
+  if (!has('ip', '-V')) throw new NetnsToolMissingError('`ip` (iproute2) is missing: install the Debian package iproute2 (present on every Debian 12 system unless removed)');
   if (!has('nft', '--version')) throw new NetnsToolMissingError('`nft` is missing: install it through the project\'s setup, SETUP_EXTRAS=nftables bash scripts/setup.sh (the Debian package nftables)');
   if (process.getuid?.() !== 0) throw new NetnsToolMissingError('network namespaces and nftables need root: run the partition experiment as root');
 }
