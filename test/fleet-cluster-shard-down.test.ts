@@ -8,6 +8,15 @@
 // stays in fleet mode (no mode change at all) and still trips fleet-wide: failures on one
 // instance open it on the other. Once the replica is promoted, X resyncs by itself and follows
 // the fleet again (a FORCED_OPEN on one instance reaches the other).
+//
+// What the operator sees of it: breakwater_fleet_breaker_local_mode is 1 for X and 0 for Y, and
+// the operator log names X as local and Y as still coordinating, where it used to say "Redis does
+// not answer" as if all of Redis were away.
+import { PassThrough } from 'node:stream';
+import { Registry } from 'prom-client';
+import { MetricNames, ResilienceMetrics } from '@breakwater/telemetry';
+import { logLocalMode } from '../apps/payment-api/src/logging/local-mode-log';
+import { OperatorLog } from '../apps/payment-api/src/logging/operator-log';
 import { BreakerState, type ModeChange } from '@breakwater/resilience';
 import { breakerKeys, createCoordinationConnection, createFleetBreakers, type FleetBreaker, type FleetBreakers, type RedisConnection } from '@breakwater/redis-store';
 import { startRedisCluster, type RedisClusterHandle } from './support/redis-cluster';
@@ -74,6 +83,14 @@ describe('fleet breakers on Redis Cluster: one shard down', () => {
     const { x, y, xMaster } = await namesOnTwoMasters();
     const [xa, xb, ya, yb] = [a.get(x, CONFIG), b.get(x, CONFIG), a.get(y, CONFIG), b.get(y, CONFIG)];
     await waitFor(() => [xa, xb, ya, yb].every((br) => br.mode === 'fleet'), { timeoutMs: 5_000, description: 'every breaker read from the Cluster' });
+    const registry = new Registry();
+    new ResilienceMetrics(registry).fleet(a);
+    const localGauge = async (name: string): Promise<number | undefined> => (await registry.getSingleMetric(MetricNames.fleetBreakerLocalMode)?.get())?.values.find((v) => v.labels.name === name)?.value;
+    const sink = new PassThrough();
+    let logged = '';
+    sink.on('data', (chunk: Buffer) => (logged += chunk.toString('utf8')));
+    const activity = logLocalMode(new OperatorLog('info', { instance: 'a' }, sink), a);
+    expect([await localGauge(x), await localGauge(y)]).toEqual([0, 0]);
     const yModes: ModeChange[] = [];
     ya.onModeChange((m) => yModes.push(m));
     yb.onModeChange((m) => yModes.push(m));
@@ -91,6 +108,11 @@ describe('fleet breakers on Redis Cluster: one shard down', () => {
     expect([ya.mode, yb.mode]).toEqual(['fleet', 'fleet']);
     expect(a.mode).toBe('local'); // the instance is not wholly coordinated while one breaker is not
     expect(a.localBreakers()).toEqual([x]);
+    expect([await localGauge(x), await localGauge(y)]).toEqual([1, 0]);
+    const entering = logged.split('\n').filter((l) => l.includes('local-mode:'));
+    expect(entering).toEqual([expect.stringContaining(`WARN local-mode: entering local mode for ${x} only: the Redis Cluster shard holding its keys does not answer`)]);
+    expect(entering[0]).toContain(`local=${x} coordinating=${y}`);
+    expect(logged).not.toContain('Redis does not answer');
 
     // Y trips on a's failures; b learns it from the fleet, with X's shard still down.
     const fail = async (): Promise<string> => {
@@ -106,6 +128,9 @@ describe('fleet breakers on Redis Cluster: one shard down', () => {
     await waitFor(() => xa.mode === 'fleet' && xb.mode === 'fleet', { timeoutMs: 10_000, intervalMs: 50, description: 'X back in fleet mode on both instances' });
     expect([a.mode, b.mode]).toEqual(['fleet', 'fleet']);
     expect(a.localBreakers()).toEqual([]);
+    expect([await localGauge(x), await localGauge(y)]).toEqual([0, 0]);
+    expect(logged).toContain('INFO local-mode: leaving local mode: Redis answers again');
+    activity.dispose();
     await forceOpenReaches(xb, xa);
     expect(yModes).toEqual([]);
   });

@@ -73,7 +73,8 @@ export class FleetBreakers {
   private connectionMode: BreakerMode;
   /** The mode last announced on onModeChange (see `mode`). */
   private announcedMode: BreakerMode;
-  private readonly localModeScope: LocalModeScope;
+  /** Who goes local when Redis does not answer: every breaker (`fleet`) or the one whose command failed (`breaker`, the default on a Cluster). */
+  readonly localModeScope: LocalModeScope;
   private syncing: Promise<boolean> | undefined;
   private readonly subscription: ChannelSubscription;
   private closed = false;

@@ -1,4 +1,5 @@
 export * from './fleet-breakers';
+export type { LocalModeScope } from './fleet-context';
 export { type SubscribeFailure } from './channel-subscription';
 export * from './fleet-breaker';
 export * from './coordination-redis';

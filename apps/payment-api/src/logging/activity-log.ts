@@ -1,12 +1,13 @@
-import { BreakerState, type Breaker, type BreakerMode, type Disposable, type Event, type ModeChange, type StateChange } from '@breakwater/resilience';
+import { BreakerState, type Breaker, type Disposable, type Event, type StateChange } from '@breakwater/resilience';
 import type { DeadLettered } from '../jobs/dead-letter-queue';
+import { logLocalMode, type ObservedModes } from './local-mode-log';
 import type { OperatorLog } from './operator-log';
 
 /** What an instance announces that an operator should see happen. */
 export interface ActivitySources {
   breakers: readonly Pick<Breaker, 'onStateChange'>[];
-  /** The fleet breakers' switch between deciding with Redis and deciding alone. */
-  fleet: { readonly mode: BreakerMode; onModeChange: Event<ModeChange> };
+  /** The fleet breakers' switch between deciding with Redis and deciding alone, as a whole and per breaker. */
+  fleet: ObservedModes;
   jobs: { onDeadLetter: Event<DeadLettered> };
 }
 
@@ -19,10 +20,9 @@ const REFUSING: readonly BreakerState[] = [BreakerState.OPEN, BreakerState.FORCE
  * Disposing stops every subscription.
  */
 export function logActivity(log: OperatorLog, sources: ActivitySources): Disposable {
-  if (sources.fleet.mode === 'local') log.warn('local-mode', 'starting in local mode: Redis did not answer in time; each breaker decides on this instance alone until it does', {});
   const subscriptions: Disposable[] = [
     ...sources.breakers.map((b) => b.onStateChange((change) => logTransition(log, change))),
-    sources.fleet.onModeChange((change) => logModeChange(log, change)),
+    logLocalMode(log, sources.fleet),
     sources.jobs.onDeadLetter((letter) =>
       log.warn('dead-letter', `job ${letter.jobId} of ${letter.queue} moved to its dead-letter queue`, { queue: letter.queue, job: letter.jobId, attempts: letter.attempts, lastError: letter.lastError }),
     ),
@@ -35,12 +35,4 @@ function logTransition(log: OperatorLog, c: StateChange): void {
   const fields = { reason: c.reason, version: c.version, mode: c.mode };
   if (REFUSING.includes(c.to)) log.warn('breaker', line, fields);
   else log.info('breaker', line, fields);
-}
-
-function logModeChange(log: OperatorLog, m: ModeChange): void {
-  if (m.mode === 'local') {
-    log.warn('local-mode', 'entering local mode: Redis does not answer; each breaker decides on this instance alone, from the last fleet state', { cause: m.cause });
-  } else {
-    log.info('local-mode', 'leaving local mode: Redis answers again; the breakers follow the fleet state', {});
-  }
 }
