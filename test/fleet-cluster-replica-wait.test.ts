@@ -5,7 +5,7 @@
 // Given a 3-master, 3-replica Cluster and keys X and Y on different masters, when X's replica is
 // SIGKILLed, then a write to X is not confirmed (ReplicaNotConfirmedError, a 503 for a payment)
 // while a write to Y still is: each WAIT went to its own key's master.
-import { isRedisUnavailable, createRedisConnection, ReplicaNotConfirmedError, ReplicaWait, REDIS_REPLICA_NOT_CONFIRMED, type RedisConnection } from '@breakwater/redis-store';
+import { isRedisUnavailable, createRedisConnection, readReplicaWaitSettings, ReplicaNotConfirmedError, ReplicaWait, REDIS_REPLICA_NOT_CONFIRMED, type RedisConnection } from '@breakwater/redis-store';
 import { redisCli, startRedisCluster, type RedisClusterHandle } from './support/redis-cluster';
 import { uniquePrefix, type RedisServerHandle } from './support/redis-server';
 import { rejectionOf, waitFor } from './support/wait-for';
@@ -69,7 +69,7 @@ describe('the replica waiting mode on Redis Cluster', () => {
   });
 
   it('is off by default: nothing is waited for', async () => {
-    const wait = ReplicaWait.fromEnv(redis, {});
+    const wait = new ReplicaWait(redis, readReplicaWaitSettings({}));
     expect(wait.enabled).toBe(false);
     await wait.confirm(`${prefix}{anything}`);
   });

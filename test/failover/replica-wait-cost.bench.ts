@@ -8,7 +8,7 @@
 // only what the mode changes. Prints the machine's load average; docs/benchmarks.md has the runs.
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { createRedisConnection, type RedisConnection } from '@breakwater/redis-store';
+import { createRedisConnection, readReplicaWaitSettings, type RedisConnection } from '@breakwater/redis-store';
 import { IdempotencyKeys } from '../../apps/payment-api/src/payments/idempotency-keys';
 import { PaymentStatus } from '../../apps/payment-api/src/payments/payment';
 import { PaymentStore } from '../../apps/payment-api/src/payments/payment-store';
@@ -27,11 +27,10 @@ interface Subject {
   store: PaymentStore;
 }
 
-/** The stores read REDIS_WAIT_* when they are made: one pair per setting. */
+/** One pair of stores per setting, read as the app reads REDIS_WAIT_* (AppConfig.replicaWait). */
 function subject(redis: RedisConnection, replicas: string): Subject {
-  process.env.REDIS_WAIT_REPLICAS = replicas;
-  process.env.REDIS_WAIT_TIMEOUT_MS = '500';
-  return { keys: new IdempotencyKeys(redis, PREFIX), store: new PaymentStore(redis, PREFIX) };
+  const wait = readReplicaWaitSettings({ REDIS_WAIT_REPLICAS: replicas, REDIS_WAIT_TIMEOUT_MS: '500' });
+  return { keys: new IdempotencyKeys(redis, PREFIX, wait), store: new PaymentStore(redis, PREFIX, 0, wait) };
 }
 
 async function payment(s: Subject): Promise<void> {

@@ -71,7 +71,7 @@ export class Gateway {
     this.metrics = parts.metrics ?? new PaymentMetrics(config.instanceId);
     this.ownsPolicies = parts.policies === undefined;
     this.policies = parts.policies ?? new BreakwaterRegistry(breakwaterOptions(config, createPolicyTelemetry(this.metrics.registry, config.tracing)));
-    this.store = new PaymentStore(this.redis.data, config.keyPrefix, config.paymentRetentionMs);
+    this.store = new PaymentStore(this.redis.data, config.keyPrefix, config.paymentRetentionMs, config.replicaWait);
     const chains = Object.fromEntries(PROVIDERS.map((p) => [p, this.policies.chain(p)])) as Record<ProviderName, ReturnType<DownstreamPolicies['chain']>>;
     this.providers = new ProviderCharge(this.http, chains);
     this.jobs = new BullJobs({ config, redis: this.redis, store: this.store, providers: this.providers, policies: this.policies, http: this.http, metrics: this.metrics });
@@ -84,7 +84,7 @@ export class Gateway {
     const unsettled = new UnsettledPayments(this.redis.data, config.keyPrefix);
     this.flow = new PaymentFlow({
       store: this.store,
-      keys: new IdempotencyKeys(this.redis.data, config.keyPrefix),
+      keys: new IdempotencyKeys(this.redis.data, config.keyPrefix, config.replicaWait),
       unsettled,
       fraud: new FraudCheck(this.http, this.policies.chain('fraud'), new RulesScorer(this.redis.data, config.keyPrefix)),
       inventory: new InventoryCheck(this.http, this.policies.chain('inventory'), inventoryCache, config.inventoryFallback),

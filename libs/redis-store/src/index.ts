@@ -23,5 +23,5 @@ export { createRedisConnection, createServerConnection, CLUSTER_SLOTS_REFRESH_MS
 export { createCoordinationConnection, createCoordinationRedis } from './connection/coordination-connection';
 export { ROLE_OPTIONS, DATA_REDIS_OPTIONS, QUEUE_REDIS_OPTIONS, SUBSCRIBER_REDIS_OPTIONS, DEFAULT_DATA_COMMAND_TIMEOUT_MS, type RedisRole } from './connection/connection-roles';
 export { ReplicaWait } from './connection/replica-wait';
-export { readReplicaWaitSettings, DEFAULT_REDIS_WAIT_REPLICAS, DEFAULT_REDIS_WAIT_TIMEOUT_MS, type ReplicaWaitSettings } from './connection/replica-wait-settings';
+export { readReplicaWaitSettings, REPLICA_WAIT_OFF, DEFAULT_REDIS_WAIT_REPLICAS, DEFAULT_REDIS_WAIT_TIMEOUT_MS, type ReplicaWaitSettings } from './connection/replica-wait-settings';
 export { ReplicaNotConfirmedError, REDIS_REPLICA_NOT_CONFIRMED } from './connection/replica-wait.error';

@@ -1,3 +1,4 @@
+import { InvalidConfigError } from '@breakwater/resilience';
 import { loadAppConfig } from './app-config';
 
 describe('PAYMENT_LEASE_MS', () => {
@@ -37,3 +38,27 @@ describe('HTTP_REQUEST_TIMEOUT_MS and HTTP_CONNECTION_TIMEOUT_MS', () => {
     expect(() => loadAppConfig({ HTTP_CONNECTION_TIMEOUT_MS: '0' })).toThrow(/HTTP_CONNECTION_TIMEOUT_MS/);
   });
 });
+
+describe('REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT_MS', () => {
+  it('are off (0 replicas, 250 ms) unless set, and read with the other settings', () => {
+    expect(loadAppConfig({}).replicaWait).toEqual({ replicas: 0, timeoutMs: 250 });
+    expect(loadAppConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '100' }).replicaWait).toEqual({ replicas: 1, timeoutMs: 100 });
+  });
+
+  it('a bad value is one of the configuration errors at start-up, beside the others', () => {
+    const error = rejectionOf(() => loadAppConfig({ REDIS_WAIT_REPLICAS: 'one', REDIS_WAIT_TIMEOUT_MS: '1000', LOG_LEVEL: 'chatty' }));
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect(error).toMatchObject({ subject: 'payment-api environment' });
+    const problems = (error as InvalidConfigError).problems;
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^REDIS_WAIT_REPLICAS must be a whole number from 0 to 16 \(got "one"\)/), expect.stringMatching(/^REDIS_WAIT_TIMEOUT_MS must be a whole number from 1 to 999/), expect.stringMatching(/^LOG_LEVEL/)]));
+  });
+});
+
+function rejectionOf(load: () => unknown): unknown {
+  try {
+    load();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the configuration was accepted');
+}

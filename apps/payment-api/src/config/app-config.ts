@@ -1,5 +1,5 @@
 import { InvalidConfigError } from '@breakwater/resilience';
-import { InvalidRedisUrlError, parseRedisUrl } from '@breakwater/redis-store';
+import { InvalidRedisUrlError, parseRedisUrl, readReplicaWaitSettings, REPLICA_WAIT_OFF, type ReplicaWaitSettings } from '@breakwater/redis-store';
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/operator-log';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../downstreams/http-client';
 import { DEFAULT_NOTIFY_RATE_LIMIT, DEFAULT_NOTIFY_RATE_WINDOW_MS, type NotifyRateSettings } from '../jobs/notify-rate-limit';
@@ -53,6 +53,11 @@ export interface AppConfig {
   /** The largest downstream answer body read (DOWNSTREAM_ANSWER_MAX_BYTES, default 64 KiB); a bigger one is dropped, a failure of that downstream. */
   downstreamAnswerMaxBytes: number;
   downstreams: Record<DownstreamName, DownstreamSettings>;
+  /**
+   * The replica waiting mode (docs/redis-deployments.md): REDIS_WAIT_REPLICAS (default 0, off) replicas
+   * must hold each write that decides money within REDIS_WAIT_TIMEOUT_MS (default 250, 1 to 999).
+   */
+  replicaWait: ReplicaWaitSettings;
   /** Spans for downstream calls and resilience decisions: on when OTEL_EXPORTER_OTLP_ENDPOINT is set (telemetry/tracing-settings.ts). */
   tracing: boolean;
 }
@@ -97,6 +102,13 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!(error instanceof InvalidRedisUrlError)) throw error;
     problems.push(`REDIS_URL: ${error.problem} (got ${error.url})`);
   }
+  let replicaWait = REPLICA_WAIT_OFF;
+  try {
+    replicaWait = readReplicaWaitSettings(env);
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    problems.push(...error.problems);
+  }
   const config: AppConfig = {
     port: int('PORT', 3001, 0),
     host: env.HOST ?? '127.0.0.1',
@@ -117,6 +129,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     downstreamAnswerMaxBytes: int('DOWNSTREAM_ANSWER_MAX_BYTES', DEFAULT_MAX_ANSWER_BYTES, 1024),
     notifyRate: { limit: int('NOTIFY_RATE_LIMIT', DEFAULT_NOTIFY_RATE_LIMIT, 1), windowMs: int('NOTIFY_RATE_WINDOW_MS', DEFAULT_NOTIFY_RATE_WINDOW_MS, 1000) },
     downstreams: loadDownstreamSettings(env),
+    replicaWait,
     tracing: tracingEnabled(env),
   };
   if (problems.length > 0) throw new InvalidConfigError('payment-api environment', problems);

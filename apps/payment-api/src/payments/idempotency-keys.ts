@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RedisConnection } from '@breakwater/redis-store';
-import { defineScript, ReplicaWait, type ScriptCall } from '@breakwater/redis-store';
+import { defineScript, ReplicaWait, REPLICA_WAIT_OFF, type ReplicaWaitSettings, type ScriptCall } from '@breakwater/redis-store';
 import { idempotencyKey } from './payment-keys';
 
 const LUA = join(__dirname, 'lua');
@@ -52,10 +52,11 @@ export class IdempotencyKeys {
   constructor(
     redis: RedisConnection,
     private readonly prefix: string,
+    replicaWait: ReplicaWaitSettings = REPLICA_WAIT_OFF,
   ) {
     this.claimScript = defineScript(redis, { file: 'claim-idempotency-key-1.lua', dir: LUA });
     this.settleScript = defineScript(redis, { file: 'settle-idempotency-key-1.lua', dir: LUA });
-    this.replicas = ReplicaWait.fromEnv(redis);
+    this.replicas = new ReplicaWait(redis, replicaWait);
   }
 
   /**

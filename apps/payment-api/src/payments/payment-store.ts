@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RedisConnection } from '@breakwater/redis-store';
 import { EventEmitter } from '@breakwater/resilience';
-import { defineScript, ReplicaWait, type ScriptCall } from '@breakwater/redis-store';
+import { defineScript, ReplicaWait, REPLICA_WAIT_OFF, type ReplicaWaitSettings, type ScriptCall } from '@breakwater/redis-store';
 import { activeTraceparent } from '@breakwater/telemetry';
 import { InvalidRequestDataError } from '../input/invalid-request-data.error';
 import { isWellFormed } from '../input/text-rules';
@@ -136,13 +136,14 @@ export class PaymentStore {
     private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly retentionMs = 0,
+    replicaWait: ReplicaWaitSettings = REPLICA_WAIT_OFF,
   ) {
     this.createScript = defineScript(redis, { file: 'create-payment-4.lua', dir: LUA });
     this.createUnsettledScript = defineScript(redis, { file: 'create-payment-5.lua', dir: LUA });
     this.transitionScript = defineScript(redis, { file: 'transition-payment-4.lua', dir: LUA });
     this.attemptScript = defineScript(redis, { file: 'record-attempt-1.lua', dir: LUA });
     this.markExportedScript = defineScript(redis, { file: 'mark-audit-exported-1.lua', dir: LUA });
-    this.replicas = ReplicaWait.fromEnv(redis);
+    this.replicas = new ReplicaWait(redis, replicaWait);
   }
 
   /**

@@ -13,6 +13,9 @@ export const DEFAULT_REDIS_WAIT_REPLICAS = 0;
 /** Well under the data connection's command timeout, which the WAIT is subject to as well. */
 export const DEFAULT_REDIS_WAIT_TIMEOUT_MS = 250;
 
+/** The mode off: what a store made without settings does. */
+export const REPLICA_WAIT_OFF: ReplicaWaitSettings = { replicas: DEFAULT_REDIS_WAIT_REPLICAS, timeoutMs: DEFAULT_REDIS_WAIT_TIMEOUT_MS };
+
 /**
  * REDIS_WAIT_REPLICAS (whole number, default 0 = off) and REDIS_WAIT_TIMEOUT_MS (1 to 999, below
  * the data connection's 1 s command timeout: a WAIT cut by that timeout would say nothing).

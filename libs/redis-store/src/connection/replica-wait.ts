@@ -3,7 +3,7 @@ import { Command } from 'ioredis';
 import type { RedisConnection } from '../script-loader';
 import { RedisUnavailableError } from '../redis-unavailable.error';
 import { ReplicaNotConfirmedError } from './replica-wait.error';
-import { readReplicaWaitSettings, type ReplicaWaitSettings } from './replica-wait-settings';
+import type { ReplicaWaitSettings } from './replica-wait-settings';
 
 /**
  * The waiting mode (docs/redis-deployments.md): after a write that decides money, `WAIT` until
@@ -13,15 +13,11 @@ import { readReplicaWaitSettings, type ReplicaWaitSettings } from './replica-wai
  * to the connection of the master serving the written key's slot, the one the write went through.
  */
 export class ReplicaWait {
+  /** `settings` as readReplicaWaitSettings reads them from REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT_MS (the app: AppConfig.replicaWait). */
   constructor(
     private readonly redis: RedisConnection,
     readonly settings: ReplicaWaitSettings,
   ) {}
-
-  /** The mode as REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT_MS set it; throws InvalidConfigError for a bad value. */
-  static fromEnv(redis: RedisConnection, env: NodeJS.ProcessEnv = process.env): ReplicaWait {
-    return new ReplicaWait(redis, readReplicaWaitSettings(env));
-  }
 
   get enabled(): boolean {
     return this.settings.replicas > 0;
