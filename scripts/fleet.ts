@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseFleetOptions, USAGE, UsageError, type FleetOptions } from './fleet/fleet-options';
 import { launchFleet } from './fleet/launch-fleet';
+import { READINESS_ROUTING_USAGE, readinessRoutingFromEnv, type ReadinessRoutingSettings } from './fleet/readiness-routing-settings';
 import { restartPolicyFromEnv, type RestartPolicy } from './fleet/restart-policy';
 import { newSecret, PRIVATE_UMASK, writePrivateFile } from './fleet/secrets';
 import { Supervisor } from './fleet/supervisor';
@@ -20,23 +21,23 @@ function log(message: string): void {
   process.stderr.write(`[fleet] ${message}\n`);
 }
 
-function readOptions(): { options: FleetOptions; restartPolicy: RestartPolicy } {
+function readOptions(): { options: FleetOptions; restartPolicy: RestartPolicy; readinessRouting: ReadinessRoutingSettings } {
   try {
     const options = parseFleetOptions(process.argv.slice(2));
     if (options === undefined) {
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${USAGE}\n${READINESS_ROUTING_USAGE}\n`);
       process.exit(0);
     }
-    return { options, restartPolicy: restartPolicyFromEnv() };
+    return { options, restartPolicy: restartPolicyFromEnv(), readinessRouting: readinessRoutingFromEnv() };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`fleet: ${error.message}\n${USAGE}\n`);
+    process.stderr.write(`fleet: ${error.message}\n${USAGE}\n${READINESS_ROUTING_USAGE}\n`);
     process.exit(2);
   }
 }
 
 async function main(): Promise<void> {
-  const { options, restartPolicy } = readOptions();
+  const { options, restartPolicy, readinessRouting } = readOptions();
   // Before anything is created: the fleet's files (nginx config, Redis config and AOF, tokens,
   // logs) and those its children create are private.
   process.umask(PRIVATE_UMASK);
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       log(`ADMIN_TOKEN not set: generated one, in ${tokenFile} (mode 0600)`);
     }
     const metricsToken = process.env.METRICS_TOKEN === '' ? undefined : process.env.METRICS_TOKEN;
-    const ready = await launchFleet({ options, adminToken, metricsToken, dir, supervisor, log, restartPolicy });
+    const ready = await launchFleet({ options, adminToken, metricsToken, dir, supervisor, log, restartPolicy, readinessRouting });
     process.stdout.write(`FLEET READY ${JSON.stringify(ready)}\n`);
   } catch (error) {
     if (supervisor.isStopping) return; // a signal arrived during start-up: not a failure

@@ -11,9 +11,13 @@ import { startPaymentApi } from './parts/payment-api';
 import { startRedis, type FleetRedisAuth } from './parts/redis';
 import { startSimulator } from './parts/simulator';
 import { PortAllocator } from './ports';
+import { startReadinessRouting } from './readiness-router';
+import type { ReadinessRoutingSettings } from './readiness-routing-settings';
 import { keepRestarting } from './restarter';
+import { reloadWithDown } from './nginx-reload';
 import type { RestartPolicy } from './restart-policy';
 import { RestartStatus } from './restart-status';
+import { ROUTING_STATUS_FILE_NAME, RoutingStatus } from './routing-status';
 import { FLEET_REDIS_APP_USER, newSecret, withCredentials, withoutCredentials, writePrivateFile } from './secrets';
 import { describeExit, type ManagedProcess, type Supervisor } from './supervisor';
 
@@ -31,6 +35,8 @@ export interface FleetReady {
   pids: Record<string, number>;
   dir: string;
   redisUrlFile: string;
+  /** routing.json: which instances nginx routes to (readiness routing, docs/fleet.md); set by the launcher. */
+  routingFile?: string;
 }
 
 export interface LaunchSettings {
@@ -42,6 +48,7 @@ export interface LaunchSettings {
   supervisor: Supervisor;
   log: (message: string) => void;
   restartPolicy: RestartPolicy;
+  readinessRouting: ReadinessRoutingSettings;
 }
 
 export const AUDIT_EXPORT_FILE_NAME = 'audit-export.jsonl';
@@ -100,11 +107,32 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
   // restarts.json exists before READY, with every restarted part at 0.
   await Promise.all(restartable.map((part) => status.update(part.process.name, { restarts: 0, pid: part.process.pid ?? null, up: true })));
   for (const part of restartable) void keepRestarting({ name: part.process.name, process: part.process, restart: part.restart }, restarter);
+  // routing.json exists before READY, every instance ready and routed.
+  const routingFile = join(dir, ROUTING_STATUS_FILE_NAME);
+  const routedInstances = instanceParts.map((part) => ({ name: part.process.name, url: part.value, address: new URL(part.value).host }));
+  const routingStatus = RoutingStatus.inDir(dir, log, {
+    enabled: settings.readinessRouting.enabled,
+    instances: Object.fromEntries(routedInstances.map((instance) => [instance.name, { ready: true, routed: true }])),
+    noneReady: false,
+    reloads: 0,
+  });
+  await routingStatus.update((state) => state);
+  if (settings.readinessRouting.enabled) {
+    startReadinessRouting({
+      instances: routedInstances,
+      settings: settings.readinessRouting,
+      reload: (down) => reloadWithDown(lbPart.setup, down),
+      status: routingStatus,
+      log,
+      isRestarting: (name) => !status.isUp(name),
+      stopSignal: supervisor.stopSignal,
+    });
+  }
   void lbPart.process.exited.then((exit) => {
     if (!supervisor.isStopping) log(`lb (pid ${lbPart.process.pid}) ${describeExit(exit)}; not restarted (its worker may still hold the port), the rest of the fleet keeps running`);
   });
 
   const pids: Record<string, number> = { fleet: process.pid };
   for (const part of started) if (part.pid !== undefined) pids[part.name] = part.pid;
-  return { lb: lbPart.value, instances, redis, sim, pids, dir, redisUrlFile };
+  return { lb: lbPart.value, instances, redis, sim, pids, dir, redisUrlFile, routingFile };
 }

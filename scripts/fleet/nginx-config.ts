@@ -13,11 +13,16 @@ export interface NginxConfigValues {
   upstreams: readonly string[];
   /** A path (relative to the nginx prefix) with a log format, or `off`. */
   accessLog: string;
+  /**
+   * Upstreams marked `down`: the launcher's readiness routing took them out (readiness-router.ts).
+   * They stay in the block, so a reload never renumbers the others; at least one must stay up.
+   */
+  down?: ReadonlySet<string>;
 }
 
 /** One `server` line of the upstream block. */
-export function upstreamServerLine(address: string): string {
-  return `server ${address} max_fails=${UPSTREAM_MAX_FAILS} fail_timeout=${UPSTREAM_FAIL_TIMEOUT_S}s;`;
+export function upstreamServerLine(address: string, down = false): string {
+  return `server ${address} max_fails=${UPSTREAM_MAX_FAILS} fail_timeout=${UPSTREAM_FAIL_TIMEOUT_S}s${down ? ' down' : ''};`;
 }
 
 /**
@@ -26,9 +31,12 @@ export function upstreamServerLine(address: string): string {
  */
 export function renderNginxConfig(template: string, values: NginxConfigValues): string {
   if (values.upstreams.length === 0) throw new Error('nginx config: at least one upstream instance is needed');
+  const down = values.down ?? new Set<string>();
+  // nginx answers 502 itself when every server is down: the instances' own 503 is better.
+  if (values.upstreams.every((address) => down.has(address))) throw new Error('nginx config: at least one upstream instance must stay up');
   const filled: Record<string, string> = {
     LISTEN: values.listen,
-    UPSTREAM_SERVERS: values.upstreams.map(upstreamServerLine).join('\n    '),
+    UPSTREAM_SERVERS: values.upstreams.map((address) => upstreamServerLine(address, down.has(address))).join('\n    '),
     ACCESS_LOG: values.accessLog,
   };
   const unknown = new Set<string>();

@@ -33,6 +33,11 @@ export class RestartStatus {
     return new RestartStatus(join(dir, RESTART_STATUS_FILE_NAME), log);
   }
 
+  /** False while the part is down (exited, backing off or starting again); true for a part it does not know. */
+  isUp(name: string): boolean {
+    return this.parts[name]?.up ?? true;
+  }
+
   /** Changes one part's entry and writes the file; resolves once this change is on disk. */
   update(name: string, change: Partial<PartRestartStatus>): Promise<void> {
     const before: PartRestartStatus = this.parts[name] ?? { restarts: 0, pid: null, up: false };

@@ -3,10 +3,10 @@
 // path and never touches the system nginx. Its port is never moved.
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findNginxBinary, renderNginxConfig } from '../nginx-config';
+import { findNginxBinary } from '../nginx-config';
+import { nginxArgs, writeNginxConfig, type NginxSetup } from '../nginx-reload';
 import { isPortFree, LOOPBACK, saysAddressInUse } from '../ports';
 import { PartStartError, httpStatus, pollUntil } from '../readiness';
-import { writePrivateFile } from '../secrets';
 import { REPO_ROOT, startPart, type PartContext, type StartedPart } from './part-context';
 
 export const NGINX_TEMPLATE = join(REPO_ROOT, 'deploy', 'nginx', 'nginx.conf.template');
@@ -40,7 +40,12 @@ export async function checkLoadBalancerPrerequisites(port: number): Promise<stri
   return binary;
 }
 
-export async function startLoadBalancer(context: PartContext, binary: string, port: number, instances: readonly string[]): Promise<StartedPart<string>> {
+/** The running load balancer, and how to write its config again (readiness routing). */
+export interface StartedLoadBalancer extends StartedPart<string> {
+  setup: NginxSetup;
+}
+
+export async function startLoadBalancer(context: PartContext, binary: string, port: number, instances: readonly string[]): Promise<StartedLoadBalancer> {
   const prefix = join(context.dir, 'nginx');
   await mkdir(join(prefix, 'logs'), { recursive: true });
   await mkdir(join(prefix, 'temp'), { recursive: true });
@@ -52,15 +57,16 @@ export async function startLoadBalancer(context: PartContext, binary: string, po
   const template = await readFile(NGINX_TEMPLATE, 'utf8');
   const listen = `${LOOPBACK}:${port}`;
   const upstreams = instances.map((url) => new URL(url).host);
-  await writePrivateFile(configFile, renderNginxConfig(template, { listen, upstreams, accessLog: 'logs/access.log upstream' }));
+  const setup: NginxSetup = { binary, prefix, configFile, template, values: { listen, upstreams, accessLog: 'logs/access.log upstream' } };
+  await writeNginxConfig(setup);
   const lb = `http://${listen}`;
   try {
-    return await startPart(
+    const started = await startPart(
       context,
       {
         name: 'lb',
         command: binary,
-        args: ['-e', 'stderr', '-p', `${prefix}/`, '-c', configFile, '-g', 'daemon off;'],
+        args: [...nginxArgs(setup), '-g', 'daemon off;'],
         stopOrder: LB_STOP_ORDER,
       },
       async (part) => {
@@ -68,6 +74,7 @@ export async function startLoadBalancer(context: PartContext, binary: string, po
         return lb;
       },
     );
+    return { ...started, setup };
   } catch (error) {
     if (error instanceof PartStartError && saysAddressInUse(error.lastLines.join('\n'))) throw new LoadBalancerPortTakenError(port);
     throw error;
