@@ -3,6 +3,7 @@ import type { RedisConnection } from '../script-loader';
 import { ROLE_OPTIONS, type RedisRole } from './connection-roles';
 import type { ClusterRedisTarget, RedisTarget, SentinelRedisTarget, SingleRedisTarget } from './redis-target';
 import { parseRedisUrl } from './redis-url';
+import { watchConnection, watchForStallOf } from './watch-connection';
 
 /** Options a caller may change on top of a role's (a patient test, a connection name). */
 export type RoleOverrides = Omit<RedisOptions, 'host' | 'port' | 'path' | 'sentinels' | 'name' | 'db' | 'username' | 'password' | 'tls'>;
@@ -12,18 +13,20 @@ export const CLUSTER_SLOTS_REFRESH_MS = 2_000;
 
 /**
  * A connection for `role` to the Redis a `REDIS_URL` names: one server, a Cluster or Sentinel.
- * Throws InvalidRedisUrlError for a URL it cannot use, before anything connects.
+ * Throws InvalidRedisUrlError for a URL it cannot use, before anything connects. Coordination,
+ * data and subscriber connections that get no reply for DEFAULT_STALL_AFTER_MS are torn down and
+ * reopened (stall-watchdog.ts).
  */
 export function createRedisConnection(url: string | RedisTarget, role: RedisRole, overrides: RoleOverrides = {}): RedisConnection {
   const target = typeof url === 'string' ? parseRedisUrl(url) : url;
-  if (target.kind === 'cluster') return new Cluster(target.seeds, clusterOptions(target, { ...ROLE_OPTIONS[role], ...overrides }));
+  if (target.kind === 'cluster') return watchConnection(new Cluster(target.seeds, clusterOptions(target, { ...ROLE_OPTIONS[role], ...overrides })), role);
   return createServerConnection(target, role, overrides);
 }
 
 /** One server, or the master Sentinel names: both a plain `Redis` client. */
 export function createServerConnection(target: SingleRedisTarget | SentinelRedisTarget, role: RedisRole, overrides: RoleOverrides = {}): Redis {
   const options: RedisOptions = { ...ROLE_OPTIONS[role], ...overrides };
-  return new Redis(target.kind === 'single' ? singleOptions(target, options) : sentinelOptions(target, options));
+  return watchForStallOf(new Redis(target.kind === 'single' ? singleOptions(target, options) : sentinelOptions(target, options)), role);
 }
 
 export function singleOptions(target: SingleRedisTarget, options: RedisOptions): RedisOptions {
