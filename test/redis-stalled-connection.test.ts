@@ -9,6 +9,7 @@
 // a queue connection blocked in BZPOPMIN.
 import type Redis from 'ioredis';
 import { createRedisConnection, type RedisConnection, type RedisRole } from '@breakwater/redis-store';
+import { duplicateForPubSub } from '../libs/redis-store/src/channel-subscription';
 import { REDIS_CONNECTION_STALLED } from '../libs/redis-store/src/connection/stall-watchdog';
 import { redisUrl, uniquePrefix } from './support/redis-server';
 import { TcpFaultProxy } from './support/tcp-fault-proxy';
@@ -114,6 +115,20 @@ test('given a subscriber with no message for longer than the bound, it stays con
   await waitFor(() => reopened, { timeoutMs: RECOVERY_TARGET_MS, description: 'the silent subscriber reopened' });
   proxy.heal();
   expect(stallWarnings().length).toBeGreaterThanOrEqual(1);
+});
+
+test('given the fleet subscriber (a duplicate of the coordination connection), when Redis goes silent, then it is reopened too', async () => {
+  const proxy = await proxyToRedis();
+  const coordination = await connect(proxy, 'coordination');
+  const subscriber = duplicateForPubSub(coordination);
+  subscriber.on('error', () => undefined);
+  opened.push(subscriber);
+  await subscriber.subscribe(`${uniquePrefix('stall')}channel`);
+  let reopened = false;
+  subscriber.on('reconnecting', () => (reopened = true));
+  proxy.setToxics({ blackHole: true });
+  await waitFor(() => reopened, { timeoutMs: RECOVERY_TARGET_MS, description: 'the silent fleet subscriber reopened' });
+  proxy.heal();
 });
 
 test('given a queue connection blocked in BZPOPMIN for longer than the bound, then it is left alone', async () => {

@@ -1,6 +1,7 @@
 import Redis, { Cluster } from 'ioredis';
 import { InvalidConfigError } from '@breakwater/resilience';
 import { SUBSCRIBER_REDIS_OPTIONS } from './connection/connection-roles';
+import { watchConnection } from './connection/watch-connection';
 import type { RedisConnection } from './script-loader';
 
 /** A SUBSCRIBE failed; it is sent again after `retryInMs`, or (0) when the connection is next ready. */
@@ -94,8 +95,9 @@ export class ChannelSubscription {
  */
 export function duplicateForPubSub(redis: RedisConnection): RedisConnection {
   const { enableOfflineQueue, retryStrategy, ...node } = SUBSCRIBER_REDIS_OPTIONS;
-  if (redis instanceof Cluster) return redis.duplicate([], { enableOfflineQueue, redisOptions: { ...redis.options.redisOptions, ...node } });
-  return redis.duplicate({ ...node, enableOfflineQueue, retryStrategy });
+  // A duplicate is a new client: it gets the subscriber's stall watchdog here, not from the factory.
+  if (redis instanceof Cluster) return watchConnection(redis.duplicate([], { enableOfflineQueue, redisOptions: { ...redis.options.redisOptions, ...node } }), 'subscriber');
+  return watchConnection(redis.duplicate({ ...node, enableOfflineQueue, retryStrategy }), 'subscriber');
 }
 
 /**
