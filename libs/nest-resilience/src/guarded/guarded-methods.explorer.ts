@@ -50,7 +50,17 @@ export class GuardedMethodsExplorer implements OnModuleInit {
     @Inject(BreakwaterRegistry) private readonly registry: BreakwaterRegistry,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    try {
+      this.wrapAll();
+    } catch (error) {
+      // Start-up stops here, and Nest closes nothing it made: the registry's connections would keep the process alive.
+      await this.registry.close();
+      throw error;
+    }
+  }
+
+  private wrapAll(): void {
     for (const wrapper of this.discovery.getProviders()) {
       const reason = wrapper.isTransient ? 'transient' : wrapper.isDependencyTreeStatic() ? undefined : 'request-scoped';
       if (reason !== undefined) this.refuseGuarded(wrapper, reason);

@@ -13,6 +13,7 @@ import { QueueHealthIndicator } from '../health/queue-health.indicator';
 import { RedisHealthIndicator } from '../health/redis-health.indicator';
 import type { BreakwaterOptions } from '../options/breakwater-options';
 import { BreakwaterRegistry } from '../registry/breakwater-registry';
+import { UnknownDownstreamError } from '../registry/unknown-downstream.error';
 import { BreakwaterShutdown } from './breakwater-shutdown';
 import { BREAKWATER_ADMIN, BREAKWATER_OPTIONS, breakerToken, policyToken } from './tokens';
 
@@ -69,7 +70,7 @@ function moduleOf(optionsProvider: Provider, names: readonly string[], settings:
     controllers: admin === undefined ? [] : [BreakersAdminController],
     providers: [
       optionsProvider,
-      { provide: BreakwaterRegistry, inject: [BREAKWATER_OPTIONS], useFactory: startRegistry },
+      { provide: BreakwaterRegistry, inject: [BREAKWATER_OPTIONS], useFactory: (options: BreakwaterOptions) => startRegistry(options, names) },
       BreakwaterShutdown,
       GuardedMethodsExplorer,
       ...shared,
@@ -90,8 +91,15 @@ export class AdminAuditNotFoundError extends Error {
   }
 }
 
-/** Start-up waits for Redis (at most `fleet.readyTimeoutMs`, else the breakers begin locally). */
-async function startRegistry(options: BreakwaterOptions): Promise<BreakwaterRegistry> {
+/**
+ * Start-up waits for Redis (at most `fleet.readyTimeoutMs`, else the breakers begin locally). A
+ * name for injection that the options lack is refused before any connection exists: Nest does
+ * not close what a failed start-up made, and an open connection keeps the process alive.
+ */
+async function startRegistry(options: BreakwaterOptions, injectable: readonly string[]): Promise<BreakwaterRegistry> {
+  const configured = Object.keys(options.downstreams ?? {});
+  const missing = injectable.find((name) => !configured.includes(name));
+  if (missing !== undefined) throw new UnknownDownstreamError(missing, configured);
   const registry = new BreakwaterRegistry(options);
   await registry.ready(options.fleet?.readyTimeoutMs);
   return registry;
