@@ -4,8 +4,9 @@
 // Starts its own redis-server and its own 3-master + 3-replica Cluster (test/support), so the
 // shared Redis is not touched, then measures on each:
 // 1. Hot path, CLOSED fleet breaker with Redis up, protected call `async () => 1`: ns per call,
-//    sequential and 100 concurrent; rounds interleaved across the topologies, order rotated,
-//    median reported (the local breaker as the floor).
+//    sequential and 100 concurrent, and the process's CPU time per call (100 concurrent: on a
+//    busy machine wall time is mostly waiting for a core); rounds interleaved across the
+//    topologies, order rotated, median reported (the local breaker as the floor).
 // 2. Trip propagation: 10 fleet instances (own connections each); ms from the first instance
 //    seeing OPEN until all 10 are OPEN. p50 / p99 / max.
 // The machine is shared: compare the topologies by the ratios of this run, not with other runs.
@@ -18,7 +19,7 @@ import { createCoordinationConnection, createFleetBreakers, readScript, type Fle
 import { startRedisServer } from '../test/support/redis-server';
 import { startRedisCluster } from '../test/support/redis-cluster';
 import { waitFor } from '../test/support/wait-for';
-import { concurrentNsPerCall, fmt, median, percentile, sequentialNsPerCall, sleep, table, watchCommands } from './bench-support';
+import { concurrentCostPerCall, fmt, median, percentile, sequentialNsPerCall, sleep, table, watchCommands } from './bench-support';
 
 const CALLS_PER_ROUND = 60_000;
 const CONCURRENCY = 100;
@@ -75,13 +76,15 @@ interface Subject {
   call: () => Promise<unknown>;
   sequential: number[];
   concurrent: number[];
+  /** CPU time (user + system) of this process per call, 100 concurrent: the work, without the waits for a core. */
+  concurrentCpu: number[];
 }
 
 async function hotPath(topologies: readonly Topology[]): Promise<{ subjects: Subject[]; healthy: boolean }> {
   const local = createLocalBreaker('psp-local');
   const instances: Instance[] = [];
   const breakers: FleetBreaker[] = [];
-  const subjects: Subject[] = [{ name: 'Breakwater local (floor)', call: () => local.execute(protectedCall), sequential: [], concurrent: [] }];
+  const subjects: Subject[] = [{ name: 'Breakwater local (floor)', call: () => local.execute(protectedCall), sequential: [], concurrent: [], concurrentCpu: [] }];
   try {
     for (const t of topologies) {
       const i = await instance(t.url, `hot-${t.name}`, `${KEY_PREFIX}hot:`);
@@ -89,7 +92,7 @@ async function hotPath(topologies: readonly Topology[]): Promise<{ subjects: Sub
       const breaker = i.fleet.get('psp-fleet', {});
       breakers.push(breaker);
       await inFleetMode(i.fleet);
-      subjects.push({ name: `fleet, ${t.name}`, call: () => breaker.execute(protectedCall), sequential: [], concurrent: [] });
+      subjects.push({ name: `fleet, ${t.name}`, call: () => breaker.execute(protectedCall), sequential: [], concurrent: [], concurrentCpu: [] });
     }
     for (let pass = 0; pass < WARMUP_PASSES + ROUNDS; pass++) {
       for (let k = 0; k < subjects.length; k++) {
@@ -97,10 +100,11 @@ async function hotPath(topologies: readonly Topology[]): Promise<{ subjects: Sub
         collectGarbage();
         const seq = await sequentialNsPerCall(s.call, CALLS_PER_ROUND);
         collectGarbage();
-        const conc = await concurrentNsPerCall(s.call, CALLS_PER_ROUND, CONCURRENCY);
+        const conc = await concurrentCostPerCall(s.call, CALLS_PER_ROUND, CONCURRENCY);
         if (pass >= WARMUP_PASSES) {
           s.sequential.push(seq);
-          s.concurrent.push(conc);
+          s.concurrent.push(conc.wallNs);
+          s.concurrentCpu.push(conc.cpuNs);
         }
       }
     }
@@ -206,14 +210,14 @@ async function main(): Promise<void> {
   try {
     console.log(`[1/2] hot path: ${WARMUP_PASSES} warm-up passes + ${ROUNDS} rounds x ${fmt(CALLS_PER_ROUND)} calls per subject and mode ...`);
     const hot = await hotPath(topologies);
-    const rows = hot.subjects.map((s) => ({ name: s.name, seq: median(s.sequential), conc: median(s.concurrent), min: Math.min(...s.concurrent), max: Math.max(...s.concurrent) }));
+    const rows = hot.subjects.map((s) => ({ name: s.name, seq: median(s.sequential), conc: median(s.concurrent), cpu: median(s.concurrentCpu), min: Math.min(...s.concurrent), max: Math.max(...s.concurrent) }));
     const single = rows[1];
     console.log('');
     console.log(`Hot path, ns per call (median of ${ROUNDS} rounds; CLOSED breaker, Redis up)`);
     console.log(
       table(
-        ['subject', 'sequential', `${CONCURRENCY} concurrent`, 'conc. min..max', 'seq. vs single', 'conc. vs single'],
-        rows.map((r) => [r.name, fmt(r.seq), fmt(r.conc), `${fmt(r.min)}..${fmt(r.max)}`, `${(r.seq / single.seq).toFixed(2)}x`, `${(r.conc / single.conc).toFixed(2)}x`]),
+        ['subject', 'sequential', `${CONCURRENCY} concurrent`, 'conc. min..max', 'conc. CPU ns', 'seq. vs single', 'conc. vs single', 'CPU vs single'],
+        rows.map((r) => [r.name, fmt(r.seq), fmt(r.conc), `${fmt(r.min)}..${fmt(r.max)}`, fmt(r.cpu), `${(r.seq / single.seq).toFixed(2)}x`, `${(r.conc / single.conc).toFixed(2)}x`, `${(r.cpu / single.cpu).toFixed(2)}x`]),
       ),
     );
     if (!hot.healthy) console.log('WARNING: a fleet breaker left fleet mode or CLOSED during the hot path run');
@@ -233,7 +237,7 @@ async function main(): Promise<void> {
     );
     const [s, c] = trips.map((t) => percentile(t.trip.spreads, 50));
     console.log('');
-    console.log(`Cluster / single ratios: hot path ${(rows[2].seq / single.seq).toFixed(2)}x sequential, ${(rows[2].conc / single.conc).toFixed(2)}x concurrent; trip propagation p50 ${(c / Math.max(s, 0.001)).toFixed(2)}x`);
+    console.log(`Cluster / single ratios: hot path ${(rows[2].seq / single.seq).toFixed(2)}x sequential, ${(rows[2].conc / single.conc).toFixed(2)}x concurrent, ${(rows[2].cpu / single.cpu).toFixed(2)}x CPU per call; trip propagation p50 ${(c / Math.max(s, 0.001)).toFixed(2)}x`);
   } finally {
     await cluster.cleanup();
     await server.cleanup();
