@@ -63,6 +63,21 @@ it('a payment created with its unsettled shard is on the index in the same step,
   expect(await outboxOf(id)).toHaveLength(1);
 });
 
+it('a change recorded with handOffFrom takes the payment off its unsettled shard in the same step; a refused change leaves it there', async () => {
+  const unsettled = new UnsettledPayments(redis, prefix);
+  const id = randomUUID();
+  const shard = unsettled.shardKeyOf(id);
+  await store.create(id, { id, amount: '100' }, shard);
+  await store.recordAttempt(id, 'provider-a');
+  // Refused by its guard (other attempts than these): nothing written, the entry stays.
+  await expect(store.transition(id, 'PENDING_REVIEW', { provider: 'provider-a' }, 'outcome unknown', { ifAttempts: [], handOffFrom: shard })).rejects.toMatchObject({ code: 'PAYMENT_ATTEMPTS_CHANGED' });
+  expect(await redis.zscore(shard, id)).not.toBeNull();
+  const authorized = await store.transition(id, 'AUTHORIZED', { provider: 'provider-a' }, 'charged by provider-a', { ifAttempts: ['provider-a'], handOffFrom: shard });
+  expect(await redis.zscore(shard, id)).toBeNull();
+  expect((await outboxOf(id)).map((e) => e.status)).toEqual(['RECEIVED', 'AUTHORIZED']);
+  expect(authorized.from).toBe('RECEIVED');
+});
+
 it('a payment that reaches a final status expires after the retention (its record, history and audit entries); one still PENDING_REVIEW does not', async () => {
   const retentionMs = 3 * 24 * 60 * 60 * 1000;
   const kept = new PaymentStore(redis, prefix, retentionMs);

@@ -218,9 +218,10 @@ export class PaymentFlow {
   /** The payment ends as `end`: recorded (its follow-ups with it, in the outbox), its key answered (201), handed off. */
   private async finish(a: PaymentAttempt, end: FinalStatus): Promise<FlowResult> {
     const { id } = a;
-    const body = await this.settler.settle(id, a.settlement(end));
+    // Off the unsettled index with the final status, in its script: the sweeper has nothing to do
+    // for a payment in a final status (or PENDING_REVIEW, reconciled from the outbox).
+    const body = await this.settler.settle(id, { ...a.settlement(end), handOff: true });
     const result = await this.settler.completeKey(a.key, body, 201);
-    await this.settler.handedOff(id);
     this.d.metrics.paymentFinished(end.status, a.elapsedMs());
     return result;
   }

@@ -20,6 +20,8 @@ export interface Settlement {
   /** What this payment fell back on; the fleet's degraded downstreams are added. */
   degraded: readonly string[];
   guard?: TransitionGuard;
+  /** The payment leaves the unsettled index with this change (its request's final status), not in a step of its own. */
+  handOff?: boolean;
 }
 
 export interface PaymentSettlerDeps {
@@ -57,7 +59,8 @@ export class PaymentSettler {
     // What this payment fell back on, and what the fleet reports degraded right now.
     const fleet = this.d.degradation();
     const all = [...new Set([...s.degraded, ...fleet.degraded])].sort();
-    await this.d.store.transition(id, s.status, { ...s.fields, degraded: JSON.stringify(all) }, s.reason, s.guard ?? {});
+    const guard: TransitionGuard = s.handOff === true ? { ...s.guard, handOffFrom: this.d.unsettled.shardKeyOf(id) } : (s.guard ?? {});
+    await this.d.store.transition(id, s.status, { ...s.fields, degraded: JSON.stringify(all) }, s.reason, guard);
     const declineReason = s.status === PaymentStatus.DECLINED ? s.reason : undefined;
     return paymentAnswer({ id, status: s.status, provider: s.provider, fraud: s.fraud, degraded: all, degradation: fleet.level, declineReason });
   }

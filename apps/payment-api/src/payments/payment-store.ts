@@ -93,6 +93,12 @@ export interface RecordedChange {
 
 /** Conditions of a transition (transition-payment-4.lua, ARGV[7] and ARGV[8]; ARGV[9] is the traceparent). */
 export interface TransitionGuard {
+  /**
+   * Not a condition: the payment's shard of the unsettled index (UnsettledPayments.shardKeyOf),
+   * which it leaves in the same script once the change is written (transition-payment-5.lua):
+   * its request hands it off with its final status, a round trip less.
+   */
+  handOffFrom?: string;
   /** Only if the payment's provider attempts are exactly these. */
   ifAttempts?: readonly string[];
   /** Only if the record's change stamps (createdAt, lastAttemptAt, updatedAt) are still those of these fields. */
@@ -116,6 +122,7 @@ export class PaymentStore {
   private readonly createScript: ScriptCall;
   private readonly createUnsettledScript: ScriptCall;
   private readonly transitionScript: ScriptCall;
+  private readonly transitionHandOffScript: ScriptCall;
   private readonly attemptScript: ScriptCall;
   private readonly markExportedScript: ScriptCall;
   /** REDIS_WAIT_REPLICAS: status changes and attempts wait for a replica (docs/redis-deployments.md). */
@@ -141,6 +148,7 @@ export class PaymentStore {
     this.createScript = defineScript(redis, { file: 'create-payment-4.lua', dir: LUA });
     this.createUnsettledScript = defineScript(redis, { file: 'create-payment-5.lua', dir: LUA });
     this.transitionScript = defineScript(redis, { file: 'transition-payment-4.lua', dir: LUA });
+    this.transitionHandOffScript = defineScript(redis, { file: 'transition-payment-5.lua', dir: LUA });
     this.attemptScript = defineScript(redis, { file: 'record-attempt-1.lua', dir: LUA });
     this.markExportedScript = defineScript(redis, { file: 'mark-audit-exported-1.lua', dir: LUA });
     this.replicas = new ReplicaWait(redis, replicaWait);
@@ -179,7 +187,8 @@ export class PaymentStore {
     if (guard.ifAttempts !== undefined || guard.ifUnchanged !== undefined || traceparent !== undefined) args.push(guard.ifAttempts === undefined ? '*' : guard.ifAttempts.join(','));
     if (guard.ifUnchanged !== undefined || traceparent !== undefined) args.push(guard.ifUnchanged === undefined ? '*' : changeStampsOf(guard.ifUnchanged));
     if (traceparent !== undefined) args.push(traceparent);
-    const reply = await this.transitionScript(paymentKeys(this.prefix, id), args);
+    const keys = paymentKeys(this.prefix, id);
+    const reply = guard.handOffFrom === undefined ? await this.transitionScript(keys, args) : await this.transitionHandOffScript([...keys, guard.handOffFrom], args);
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to transition-payment: ${JSON.stringify(reply)}`);
     if (reply[0] === -2) throw new PaymentTransitionError(id, undefined, to);
     if (reply[0] === -1) throw new PaymentTransitionError(id, String(reply[1]), to);
