@@ -24,7 +24,8 @@ if (command === 'env') {
     ['instances', ready.instances.join(' '), ''],
     ['simulator', ready.sim, 'fault API: PUT /_faults/<service>, DELETE /_faults, GET /_stats, /_ledger'],
     ['fleet Redis', ready.redis, `the fleet's own, with a password (its URL: $FLEET_REDIS, or ${ready.redisUrlFile ?? 'the READY line'}); the tests use 127.0.0.1:6379`],
-    ['fleet log', `tail -f ${stateDir}/fleet.log`, 'breaker transitions, local mode, dead letters, admin actions'],
+    ['fleet log', `tail -f ${stateDir}/fleet.log`, 'breaker transitions, local mode, dead letters, admin actions, instances taken out of nginx'],
+    ['routing', ready.routingFile ?? `${ready.dir}/routing.json`, 'which instances nginx routes to (not-ready ones are taken out)'],
     ['shell', `. ${stateDir}/env`, 'sets LB, SIM, FLEET_REDIS and ADMIN_TOKEN for the README walkthrough'],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
