@@ -121,7 +121,7 @@ export async function launchFleet(settings: LaunchSettings): Promise<FleetReady>
     startReadinessRouting({
       instances: routedInstances,
       settings: settings.readinessRouting,
-      reload: (down) => reloadWithDown(lbPart.setup, down),
+      reload: (down) => reloadWithDown(lbPart.setup, lbPart.process.pid, down),
       status: routingStatus,
       log,
       isRestarting: (name) => !status.isUp(name),
