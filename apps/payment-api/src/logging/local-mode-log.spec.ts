@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { EventEmitter, type BreakerMode, type ModeChange } from '@breakwater/resilience';
-import type { LocalModeScope } from '@breakwater/redis-store';
+import { BrokenFleetBreakerError, type LocalModeScope } from '@breakwater/redis-store';
 import { logLocalMode, type ObservedModes } from './local-mode-log';
 import { OperatorLog } from './operator-log';
 
@@ -44,11 +44,11 @@ class Modes implements ObservedModes {
     }
   }
 
-  switch(name: string, mode: BreakerMode): void {
+  switch(name: string, mode: BreakerMode, cause: unknown = new Error('Command timed out')): void {
     const before = this.mode;
     if (mode === 'local') this.local.add(name);
     else this.local.delete(name);
-    const change: ModeChange = mode === 'local' ? { breaker: name, mode, cause: new Error('Command timed out') } : { breaker: name, mode };
+    const change: ModeChange = mode === 'local' ? { breaker: name, mode, cause } : { breaker: name, mode };
     if (this.mode !== before) this.fleetChanges.emit({ ...change, breaker: '*' });
     this.breakers.get(name)?.emit(change);
   }
@@ -78,6 +78,15 @@ describe('the local mode log lines', () => {
       'INFO local-mode: psp-a leaves local mode: its shard answers again; it follows the fleet state local=psp-b coordinating=psp-a,psp-c',
       'INFO local-mode: leaving local mode: Redis answers again; the breakers follow the fleet state',
     ]);
+  });
+
+  it('says a breaker whose data is broken went local for that, not for its shard', () => {
+    const { log, lines } = logged();
+    const fleet = new Modes('breaker', ['psp-a', 'psp-b', 'psp-c']);
+    logLocalMode(log, fleet);
+    fleet.switch('psp-a', 'local');
+    fleet.switch('psp-b', 'local', new BrokenFleetBreakerError('psp-b', new Error('WRONGTYPE')));
+    expect(lines()[1]).toMatch(/^WARN local-mode: psp-b goes local too: its data in Redis is broken local=psp-a,psp-b coordinating=psp-c cause="breaker psp-b cannot use its data in Redis/);
   });
 
   it('says Redis does not answer, once, when a Cluster connection as a whole is lost (the fleet switches before its breakers)', () => {

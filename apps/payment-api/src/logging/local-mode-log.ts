@@ -1,5 +1,5 @@
 import type { BreakerMode, Disposable, Event, ModeChange } from '@breakwater/resilience';
-import type { LocalModeScope } from '@breakwater/redis-store';
+import { BrokenFleetBreakerError, type LocalModeScope } from '@breakwater/redis-store';
 import type { OperatorLog } from './operator-log';
 
 /** The fleet breakers' modes, as a whole and per breaker (FleetBreakers fits). */
@@ -53,7 +53,8 @@ export function logLocalMode(log: OperatorLog, fleet: ObservedModes): Disposable
     const { local, coordinating } = split();
     if (m.mode === 'local' && !named.has(m.breaker)) {
       named.add(m.breaker);
-      log.warn('local-mode', `${m.breaker} goes local too: the Redis Cluster shard holding its keys does not answer`, { local: local.join(','), coordinating: coordinating.join(','), cause: m.cause });
+      const why = m.cause instanceof BrokenFleetBreakerError ? 'its data in Redis is broken' : 'the Redis Cluster shard holding its keys does not answer';
+      log.warn('local-mode', `${m.breaker} goes local too: ${why}`, { local: local.join(','), coordinating: coordinating.join(','), cause: m.cause });
     } else if (m.mode === 'fleet' && named.delete(m.breaker)) {
       log.info('local-mode', `${m.breaker} leaves local mode: its shard answers again; it follows the fleet state`, { local: local.join(','), coordinating: coordinating.join(',') });
     }
