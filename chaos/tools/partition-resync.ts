@@ -2,9 +2,9 @@
 // heal, against the partition's length (docs/resilience.md, finding 3 of the partition runs):
 //   node --import tsx chaos/tools/partition-resync.ts [partition seconds ...]   (root, ip, nft)
 // A private redis-server on a free port (protected mode off: the client's address is the
-// namespace's), a client with the fleet's coordination options inside a namespace made by
-// netns.ts sending PING every 100 ms, the partition for each length in turn, and per length the
-// time from the heal to the first PONG. Everything it starts is stopped at the end.
+// namespace's), a coordination connection as the fleet makes it (createRedisConnection, with its
+// stall watchdog) inside a namespace made by netns.ts sending PING every 100 ms, the partition
+// for each length in turn, and per length the time from the heal to the first PONG. Everything it starts is stopped at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { freePort } from '../infra/free-port';
@@ -12,9 +12,8 @@ import { InstanceNetns } from '../infra/netns';
 import { sleep } from '../infra/process-signals';
 
 const CLIENT = `
-const Redis = require('ioredis');
-const { COORDINATION_REDIS_OPTIONS } = require('./libs/redis-store/src/coordination-redis');
-const redis = new Redis({ ...COORDINATION_REDIS_OPTIONS, host: process.argv[1], port: Number(process.argv[2]) });
+const { createRedisConnection } = require('./libs/redis-store/src/connection/create-redis-connection');
+const redis = createRedisConnection('redis://' + process.argv[1] + ':' + process.argv[2], 'coordination');
 redis.on('error', () => undefined);
 setInterval(() => redis.ping().then(() => console.log('ok ' + Date.now()), () => console.log('fail ' + Date.now())), 100);
 `;
