@@ -49,4 +49,14 @@ describe('FleetView', () => {
     const u = new FleetView('api-1').build(0, report('api-1', 1, 'CLOSED', { mode: 'local' }), [], rest);
     expect(u.warnings).toEqual(['api-1 is in local mode: Redis does not answer it, its breakers decide alone']);
   });
+
+  it('given only some breakers of an instance are local (one Cluster shard down), then the warning names them and not all of Redis', () => {
+    const breakers: InstanceReport['breakers'] = [
+      { name: 'fraud', state: 'CLOSED', failureRate: 0, slowCallRate: 0, calls: 5, version: 1, mode: 'local' },
+      { name: 'provider-a', state: 'CLOSED', failureRate: 0, slowCallRate: 0, calls: 5, version: 1, mode: 'fleet' },
+      { name: 'provider-b', state: 'CLOSED', failureRate: 0, slowCallRate: 0, calls: 5, version: 1, mode: 'local' },
+    ];
+    const u = new FleetView('api-1').build(0, report('api-1', 1, 'CLOSED', { mode: 'local', breakers }), [], rest);
+    expect(u.warnings).toEqual(['api-1 has breakers in local mode: fraud, provider-b (the Redis shard holding their keys does not answer it); its other breakers still coordinate']);
+  });
 });

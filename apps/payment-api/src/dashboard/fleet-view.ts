@@ -59,6 +59,16 @@ interface Seen {
 }
 
 /**
+ * On a Redis Cluster one shard down sends only the breakers whose keys it holds local; the others
+ * still coordinate, and the operator must not read that as "Redis is gone".
+ */
+function localModeWarning(r: InstanceReport): string {
+  const local = r.breakers.filter((b) => b.mode === 'local').map((b) => b.name);
+  if (local.length === 0 || local.length === r.breakers.length) return `${r.instanceId} is in local mode: Redis does not answer it, its breakers decide alone`;
+  return `${r.instanceId} has breakers in local mode: ${local.join(', ')} (the Redis shard holding their keys does not answer it); its other breakers still coordinate`;
+}
+
+/**
  * Turns the instances' reports into the fleet view. Keeps, per instance, the last report's seq
  * (staleness by this server's own clock, never by comparing instance clocks) and its pid and
  * uptime (restarts).
@@ -75,8 +85,8 @@ export class FleetView {
     const names = [...new Set(reports.flatMap((r) => r.breakers.map((b) => b.name)))];
     const breakers = names.map((name) => breakerRow(name, live));
     const warnings: string[] = [];
-    for (const i of instances) {
-      if (i.mode === 'local') warnings.push(`${i.instanceId} is in local mode: Redis does not answer it, its breakers decide alone`);
+    for (const [index, i] of instances.entries()) {
+      if (i.mode === 'local') warnings.push(localModeWarning(reports[index]));
       if (i.stale) warnings.push(`${i.instanceId} has not reported for ${STALE_AFTER_MS / 1000} s or more: down, or cut off from Redis`);
       if (i.restarts > 0) warnings.push(`${i.instanceId} restarted ${i.restarts} time(s) while this dashboard watched (up ${i.uptimeS} s)`);
     }
