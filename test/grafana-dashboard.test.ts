@@ -61,6 +61,10 @@ it('shows the retry budget that BreakwaterRetryBudgetExhausted watches: tokens l
   expect(readFileSync(join(ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8')).toContain(`rate(${MetricNames.retryBudgetRefused}[5m])`);
 });
 
+it('shows which breakers are in local mode, so one Cluster shard down reads apart from all of Redis', () => {
+  expect(targets.filter((t) => t.expr.includes(MetricNames.fleetBreakerLocalMode))).toHaveLength(1);
+});
+
 it('lays the panels out without overlapping', () => {
   const cells = new Map<string, string>();
   for (const panel of dashboard.panels) {
