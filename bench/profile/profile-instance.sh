@@ -29,6 +29,7 @@ node --import tsx bench/profile/drive-load.ts "http://127.0.0.1:$PORT_API" "$RAT
 uptime
 kill -TERM "$API_PID"
 wait "$API_PID" || true
-PROFILE=$(ls -t "$OUT"/*.cpuprofile | head -1)
+# The newest profile: node names each by date and pid.
+PROFILE=$(find "$OUT" -maxdepth 1 -name '*.cpuprofile' -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
 node --import tsx bench/profile/top-functions.ts "$PROFILE" 25
 rm -rf "$WORK"
