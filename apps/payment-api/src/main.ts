@@ -5,6 +5,7 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
+import { closeConnectionsAfterAnswerWhenClosing } from './infra/close-after-answer';
 import { ErrorFilter } from './infra/error.filter';
 
 const BAD_JSON = 'the body is not valid JSON, or holds a forbidden key (__proto__, or constructor with prototype)';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   app.useGlobalFilters(new ErrorFilter(app.get(HttpAdapterHost)));
   acceptEmptyJsonBodies(app);
   nameTheInstance(app, config.instanceId);
+  closeConnectionsAfterAnswerWhenClosing(app);
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
