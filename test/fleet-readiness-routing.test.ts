@@ -6,7 +6,8 @@
 //   sending api-2 its share of POST /payments, and those answer 503;
 // - with it on (the default), the launcher takes api-2 out of nginx's upstream, says so and
 //   writes it in routing.json; from then on every payment through nginx is 201, and once api-2
-//   reaches Redis again it is put back and answers payments again.
+//   reaches Redis again it is put back and answers payments again. With Redis then down for
+//   both, neither is taken out: a payment is an instance's own 503 with Retry-After.
 // Needs nginx and redis-server (scripts/setup.sh installs both); starts its own redis-server.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -109,7 +110,7 @@ it(
 );
 
 it(
-  'with readiness routing, the launcher takes the cut-off instance out of nginx (every payment 201) and puts it back once it reaches Redis again',
+  'with readiness routing, the launcher takes the cut-off instance out of nginx (every payment 201) and puts it back once it reaches Redis again; with Redis down for all it takes none out',
   async () => {
     const fleet = await startFleet(fleetEnv('on'));
     try {
@@ -134,6 +135,23 @@ it(
       const after = await payments(fleet, PAYMENTS);
       expect(after.every((a) => a.status === 201)).toBe(true);
       expect(after.some((a) => a.instance === 'api-2')).toBe(true);
+
+      // Redis down for every instance: none is ready, and none is taken out, so each payment is
+      // an instance's own 503 with Retry-After, never nginx's answer for "no instance".
+      await redis.kill();
+      await waitFor(async () => (await routing(fleet)).noneReady, { timeoutMs: 20_000, intervalMs: 100, description: 'routing.json to say no instance is ready' });
+      await waitFor(async () => Object.values((await routing(fleet)).instances).every((i) => i.routed && !i.ready), { timeoutMs: 10_000, intervalMs: 100, description: 'routing.json: both instances routed and not ready' });
+      expect(fleet.stderr()).toMatch(/^\[fleet\] no instance is ready: nginx keeps routing to all of them$/m);
+      const refused = await fetch(`${fleet.json.lb}/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': randomUUID() }, body: JSON.stringify(PAYMENT) });
+      const body = (await refused.json()) as { message?: unknown };
+      expect({ status: refused.status, fromInstance: refused.headers.get('x-instance-id') !== null, retryAfter: refused.headers.get('retry-after') !== null }).toEqual({ status: 503, fromInstance: true, retryAfter: true });
+      expect(body.message).not.toBe('no payment-api instance answered');
+
+      await redis.restart();
+      await waitFor(async () => {
+        const state = await routing(fleet);
+        return !state.noneReady && Object.values(state.instances).every((i) => i.routed && i.ready);
+      }, { timeoutMs: 20_000, intervalMs: 100, description: 'routing.json: both instances ready and routed again' });
     } finally {
       await stop(fleet);
     }
