@@ -38,14 +38,6 @@ export interface FaultModeOptions {
   instances: number;
 }
 
-let RATES: number[] = [];
-let FAULT_RATE = 0;
-let INITIAL_WARMUP_MS = 0;
-let WARMUP_MS = 0;
-let DURATION_MS = 0;
-let CONNECTIONS = 0;
-let INSTANCES = 0;
-
 const CUSTOMERS = 100_000; // fraud velocity rule: over 10 payments per customer per minute
 const TARGET_P95_MS = 200;
 const SETTLE_MS = 3_000; // between phases: queues drain, the machine calms down
@@ -84,13 +76,13 @@ interface FaultResult {
   lastElsewhereMs?: number;
 }
 
-async function healthy(load: PaymentLoad, fleet: FleetJson, rate: number): Promise<HealthyResult> {
+async function healthy(load: PaymentLoad, fleet: FleetJson, rate: number, o: FaultModeOptions): Promise<HealthyResult> {
   const run = load.start(rate);
-  await sleep(WARMUP_MS);
+  await sleep(o.warmupMs);
   const jobsBefore = await queueBacklog(fleet.lb);
   const cpuBefore = readCpu(fleet.pids);
   const from = performance.now();
-  await sleep(DURATION_MS);
+  await sleep(o.durationMs);
   const to = performance.now();
   const cpuAfter = readCpu(fleet.pids);
   const jobsAfter = await queueBacklog(fleet.lb);
@@ -104,21 +96,21 @@ async function healthy(load: PaymentLoad, fleet: FleetJson, rate: number): Promi
   };
 }
 
-async function providerDownAndHeal(load: PaymentLoad, fleet: FleetJson): Promise<FaultResult> {
+async function providerDownAndHeal(load: PaymentLoad, fleet: FleetJson, o: FaultModeOptions): Promise<FaultResult> {
   let healedAt = Infinity;
   let firstViaA: number | undefined;
-  const run = load.start(FAULT_RATE, (s: Sample) => {
+  const run = load.start(o.faultRate, (s: Sample) => {
     if (s.sentAt >= healedAt && s.provider === PROVIDER && firstViaA === undefined) firstViaA = s.doneAt;
   });
-  await sleep(Math.max(WARMUP_MS, FAULT_WARMUP_MS));
+  await sleep(Math.max(o.warmupMs, FAULT_WARMUP_MS));
 
   // 2. provider-a down
   const before = await serviceStats(fleet.sim);
   await setFault(fleet.sim, PROVIDER, { mode: 'down' });
   const faultAt = performance.now();
-  const tripped = await waitForFleetState(fleet.instances, PROVIDER, ['OPEN'], POLL_MS, DURATION_MS);
+  const tripped = await waitForFleetState(fleet.instances, PROVIDER, ['OPEN'], POLL_MS, o.durationMs);
   const atTrip = tripped === undefined ? undefined : await serviceStats(fleet.sim);
-  await sleep(Math.max(0, faultAt + DURATION_MS - performance.now()));
+  await sleep(Math.max(0, faultAt + o.durationMs - performance.now()));
   const whileDown = await serviceStats(fleet.sim);
 
   // 3. heal
@@ -133,8 +125,8 @@ async function providerDownAndHeal(load: PaymentLoad, fleet: FleetJson): Promise
   const requestsOf = (stats: Record<string, { requests: number }>): number => stats[PROVIDER]?.requests ?? 0;
   const elsewhere = samples.filter((s) => s.sentAt >= healedAt && s.status >= 200 && s.status < 300 && s.provider !== null && s.provider !== PROVIDER);
   return {
-    down: summarise(`${PROVIDER} down`, FAULT_RATE, samples, faultAt, healedAt),
-    recovery: summarise('after heal', FAULT_RATE, samples, healedAt, stoppedAt),
+    down: summarise(`${PROVIDER} down`, o.faultRate, samples, faultAt, healedAt),
+    recovery: summarise('after heal', o.faultRate, samples, healedAt, stoppedAt),
     tripMs: tripped === undefined ? undefined : tripped.at - faultAt,
     requestsBeforeTrip: atTrip === undefined ? undefined : requestsOf(atTrip) - requestsOf(before),
     requestsWhileDown: requestsOf(whileDown) - requestsOf(before),
@@ -144,18 +136,18 @@ async function providerDownAndHeal(load: PaymentLoad, fleet: FleetJson): Promise
   };
 }
 
-function printHeader(): void {
+function printHeader(o: FaultModeOptions): void {
   console.log('Breakwater payment gateway load benchmark');
   console.log(`node ${process.version}, ${platform()} ${release()} ${arch()}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`);
   console.log(`load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(
-    `healthy rates ${RATES.join(', ')}/s; fault phase ${FAULT_RATE}/s; ${INITIAL_WARMUP_MS / 1000} s initial warm-up, then ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured per phase; ` +
-      `${CONNECTIONS} keep-alive connections to nginx; ${fmt(CUSTOMERS)} customers; run ${RUN_ID}`,
+    `healthy rates ${o.rates.join(', ')}/s; fault phase ${o.faultRate}/s; ${o.initialWarmupMs / 1000} s initial warm-up, then ${o.warmupMs / 1000} s warm-up + ${o.durationMs / 1000} s measured per phase; ` +
+      `${o.connections} keep-alive connections to nginx; ${fmt(CUSTOMERS)} customers; run ${RUN_ID}`,
   );
   console.log('The load generator (this process) shares the machine\'s cores with the fleet it measures.');
 }
 
-function printResults(rows: HealthyResult[], fault: FaultResult | undefined, ledgerCheck: LedgerCheck | undefined): void {
+function printResults(rows: HealthyResult[], fault: FaultResult | undefined, ledgerCheck: LedgerCheck | undefined, o: FaultModeOptions): void {
   const summaries = [...rows.map((r) => r.summary), ...(fault === undefined ? [] : [fault.down, fault.recovery])];
   console.log('');
   console.log('Latency is from the moment a request was due (open loop) to its answer.');
@@ -174,9 +166,9 @@ function printResults(rows: HealthyResult[], fault: FaultResult | undefined, led
   if (fault !== undefined) {
     const ms = (n: number | undefined): string => (n === undefined ? 'never' : `${fmt(n)} ms`);
     console.log('');
-    console.log(`${PROVIDER} down at ${FAULT_RATE}/s:`);
+    console.log(`${PROVIDER} down at ${o.faultRate}/s:`);
     console.log(`  breaker OPEN on every instance ${ms(fault.tripMs)} after the fault (polled every ${POLL_MS} ms)`);
-    console.log(`  ${PROVIDER} received ${fault.requestsBeforeTrip ?? '?'} requests before the fleet tripped, ${fault.requestsWhileDown} in the whole ${DURATION_MS / 1000} s outage (probes included)`);
+    console.log(`  ${PROVIDER} received ${fault.requestsBeforeTrip ?? '?'} requests before the fleet tripped, ${fault.requestsWhileDown} in the whole ${o.durationMs / 1000} s outage (probes included)`);
     console.log(`  availability ${(fault.down.availability * 100).toFixed(3)}% (${fmt(fault.down.requests)} requests)`);
     console.log('after the heal:');
     console.log(`  breaker CLOSED on every instance ${ms(fault.closedMs)} after the heal`);
@@ -196,30 +188,29 @@ function printResults(rows: HealthyResult[], fault: FaultResult | undefined, led
 
 /** The healthy rates, then provider-a down and healed, then the ledger (`--mode faults`). */
 export async function runFaultMode(o: FaultModeOptions): Promise<void> {
-  ({ rates: RATES, faultRate: FAULT_RATE, initialWarmupMs: INITIAL_WARMUP_MS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, connections: CONNECTIONS, instances: INSTANCES } = o);
   const startedAt = performance.now();
-  printHeader();
+  printHeader(o);
   const port = await findFreePort();
-  const fleet = await FleetProcess.start(INSTANCES, port, { ADMIN_TOKEN: `bench-gateway-${randomUUID()}` });
+  const fleet = await FleetProcess.start(o.instances, port, { ADMIN_TOKEN: `bench-gateway-${randomUUID()}` });
   const killOnExit = (): void => fleet.kill();
   process.on('exit', killOnExit);
   process.once('SIGINT', () => process.exit(130));
   console.log(`fleet ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${JSON.stringify(fleet.json)}`);
 
-  const load = new PaymentLoad({ url: fleet.json.lb, connections: CONNECTIONS, customers: CUSTOMERS, keyPrefix: `bench-${RUN_ID}-` });
+  const load = new PaymentLoad({ url: fleet.json.lb, connections: o.connections, customers: CUSTOMERS, keyPrefix: `bench-${RUN_ID}-` });
   const rows: HealthyResult[] = [];
   let fault: FaultResult | undefined;
   let ledgerCheck: LedgerCheck | undefined;
   try {
-    const firstRate = RATES[0] ?? 100;
-    console.log(`warm-up: ${INITIAL_WARMUP_MS / 1000} s at ${firstRate}/s (JIT, connections, caches; not measured) ...`);
+    const firstRate = o.rates[0] ?? 100;
+    console.log(`warm-up: ${o.initialWarmupMs / 1000} s at ${firstRate}/s (JIT, connections, caches; not measured) ...`);
     const warmup = load.start(firstRate);
-    await sleep(INITIAL_WARMUP_MS);
+    await sleep(o.initialWarmupMs);
     await warmup.stop();
     await sleep(SETTLE_MS);
-    for (const rate of RATES) {
+    for (const rate of o.rates) {
       console.log(`phase 1: healthy at ${rate}/s ...`);
-      const row = await healthy(load, fleet.json, rate);
+      const row = await healthy(load, fleet.json, rate, o);
       rows.push(row);
       console.log(`  ${summaryRow(row.summary).slice(1, 10).join(' | ')} | jobs queued ${fmt(totalOf(row.jobsAfter))}`);
       await sleep(SETTLE_MS);
@@ -233,8 +224,8 @@ export async function runFaultMode(o: FaultModeOptions): Promise<void> {
     console.log(`  jobs still queued before the fault phase (waited up to ${QUEUE_DRAIN_TIMEOUT_MS / 1000} s): ${fmt(totalOf(backlog))} (${describeCounts(backlog)})`);
     const closed = await waitForFleetState(fleet.json.instances, PROVIDER, ['CLOSED'], POLL_MS, CLOSED_BEFORE_FAULT_TIMEOUT_MS);
     if (closed === undefined) throw new Error(`${PROVIDER}'s breaker is not CLOSED on every instance before the fault phase`);
-    console.log(`phase 2 and 3: ${PROVIDER} down, then healed, at ${FAULT_RATE}/s (after ${FAULT_WARMUP_MS / 1000} s of healthy traffic) ...`);
-    fault = await providerDownAndHeal(load, fleet.json);
+    console.log(`phase 2 and 3: ${PROVIDER} down, then healed, at ${o.faultRate}/s (after ${FAULT_WARMUP_MS / 1000} s of healthy traffic) ...`);
+    fault = await providerDownAndHeal(load, fleet.json, o);
     console.log('phase 4: the ledger ...');
     ledgerCheck = await checkLedger(fleet.json.sim, load.samples());
   } catch (error) {
@@ -247,7 +238,7 @@ export async function runFaultMode(o: FaultModeOptions): Promise<void> {
     console.log(`fleet stopped: launcher exit code ${stop.exitCode}${stop.killed ? ' (SIGKILL needed)' : ''}; parts still alive: ${stop.survivors.length === 0 ? 'none' : stop.survivors.join(', ')}`);
   }
 
-  printResults(rows, fault, ledgerCheck);
+  printResults(rows, fault, ledgerCheck, o);
   const sustained = rows.filter((r) => r.summary.p95 < TARGET_P95_MS && r.summary.availability === 1 && r.summary.achieved >= 0.95 * r.summary.targetRate);
   const best = sustained.reduce((a, r) => Math.max(a, r.summary.targetRate), 0);
   console.log('');
