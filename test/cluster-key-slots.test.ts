@@ -11,7 +11,7 @@ import slotOf, { generateMulti } from 'cluster-key-slot';
 import { breakerKeys, bulkheadLeasesKey, cacheEntryKeys, retryBudgetKey } from '@breakwater/redis-store';
 import { bullPrefix, deadLetterName, QUEUE_NAMES } from '../apps/payment-api/src/jobs/queue-table';
 import { idempotencyKey, paymentKeys, paymentOutboxKey } from '../apps/payment-api/src/payments/payment-keys';
-import { ALL_PAYMENT_SHARDS } from '../apps/payment-api/src/payments/payment-shards';
+import { ALL_PAYMENT_SHARDS, paymentShardOf } from '../apps/payment-api/src/payments/payment-shards';
 import { unsettledShardKey } from '../apps/payment-api/src/payments/unsettled-payments';
 
 const PREFIX = 'fleet-a:';
@@ -41,6 +41,8 @@ const SCRIPTS: ScriptKeys[] = [
   { script: 'cache read/refresh', keys: (i) => Object.values(cacheEntryKeys(PREFIX, 'inventory', `sku-${i}`)) },
   // The payment, its history, its audit entries and its shard's outbox, in one script.
   { script: 'create-payment-4 / transition-payment-4', keys: (i) => paymentKeys(PREFIX, `pay-${i}`) },
+  // The request path's merged scripts also add / remove the payment on its shard of the unsettled index.
+  { script: 'create-payment-5 / transition-payment-5', keys: (i) => [...paymentKeys(PREFIX, `pay-${i}`), unsettledShardKey(PREFIX, paymentShardOf(`pay-${i}`))] },
   { script: 'record-attempt-1 / mark-audit-exported-1', keys: (i) => [paymentKeys(PREFIX, `pay-${i}`)[0]] },
   { script: 'claim/settle-idempotency-key-1', keys: (i) => [idempotencyKey(PREFIX, `order-${i}`)] },
   { script: 'add/remove/postpone-unsettled-payment-1', keys: (i) => [unsettledShardKey(PREFIX, i % ALL_PAYMENT_SHARDS.length)] },
