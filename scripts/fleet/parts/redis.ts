@@ -32,6 +32,9 @@ export function redisConfig(port: number, dataDir: string, auth: FleetRedisAuth)
     'appendonly yes',
     'appendfsync everysec',
     'maxmemory-policy noeviction',
+    // A payment's audit stream holds a few entries; at the default 4096 its first node alone
+    // takes about 4 KB (docs/benchmarks.md, Redis memory per payment).
+    'stream-node-max-bytes 512',
     `dir "${dataDir}"`,
     `requirepass ${auth.adminPassword}`,
     // Everything the gateway and BullMQ use; no CONFIG, ACL, SHUTDOWN, DEBUG, MONITOR, CLIENT KILL
