@@ -5,7 +5,7 @@ export type { BreakwaterOptions, DownstreamSettings, DownstreamRetrySettings, Do
 export { BreakwaterRegistry } from './registry/breakwater-registry';
 export { UnknownDownstreamError, UNKNOWN_DOWNSTREAM, isUnknownDownstreamError } from './registry/unknown-downstream.error';
 export { Guarded, type TakesSignalLast } from './guarded/guarded.decorator';
-export { GuardedMethodWithoutSignalError, GuardedProviderNotSingletonError, type NotSingletonReason } from './guarded/guarded-methods.explorer';
+export { GuardedMethodWithoutSignalError, GuardedMethodDefaultBeforeSignalError, GuardedProviderNotSingletonError, type NotSingletonReason } from './guarded/guarded-methods.explorer';
 export { BreakerHealthIndicator, isUsable } from './health/breaker-health.indicator';
 export { RedisHealthIndicator, DEFAULT_REDIS_PING_TIMEOUT_MS } from './health/redis-health.indicator';
 export { QueueHealthIndicator, DEFAULT_QUEUE_COUNT_TIMEOUT_MS, type CountedQueue, type QueueHealthLimits } from './health/queue-health.indicator';

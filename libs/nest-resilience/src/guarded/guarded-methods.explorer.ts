@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { BreakwaterRegistry } from '../registry/breakwater-registry';
+import { declaredParameterCount } from './declared-parameters';
 import { GUARDED_BY } from './guarded.decorator';
 import { guardedMethod } from './guarded-method';
 
@@ -12,6 +13,20 @@ export class GuardedMethodWithoutSignalError extends Error {
 
   constructor(readonly method: string) {
     super(`@Guarded method ${method} declares no parameter: its last one must be signal?: AbortSignal (without a default value)`);
+  }
+}
+
+/**
+ * A @Guarded method with a default value before its signal (`level(sku, unit = 'pcs', signal?)`):
+ * the signal's place is found by the method's `length`, which stops at the first default, so the
+ * chain's signal would replace an argument. The compiler cannot tell a default from `?`.
+ */
+export class GuardedMethodDefaultBeforeSignalError extends Error {
+  override readonly name = 'GuardedMethodDefaultBeforeSignalError';
+  readonly code = 'GUARDED_METHOD_DEFAULT_BEFORE_SIGNAL';
+
+  constructor(readonly method: string) {
+    super(`@Guarded method ${method} has a parameter with a default value: none may have one (give the default inside the method), or the chain's signal would replace an argument`);
   }
 }
 
@@ -79,6 +94,8 @@ export class GuardedMethodsExplorer implements OnModuleInit {
       const downstream = this.reflector.get<string | undefined>(GUARDED_BY, method);
       if (downstream === undefined) continue;
       if (method.length === 0) throw new GuardedMethodWithoutSignalError(`${instance.constructor.name}.${name}`);
+      const declared = declaredParameterCount(method as (...args: never[]) => unknown);
+      if (declared !== undefined && declared !== method.length) throw new GuardedMethodDefaultBeforeSignalError(`${instance.constructor.name}.${name}`);
       Object.defineProperty(instance, name, { value: guardedMethod(method as (...args: unknown[]) => unknown, this.registry.chain(downstream)), configurable: true, writable: true });
     }
   }
