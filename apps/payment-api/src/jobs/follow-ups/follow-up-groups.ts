@@ -66,7 +66,9 @@ export function followUpGroups(d: FollowUpDeps): OutboxGroup[] {
           else if (auditId === undefined || auditId === '') d.cannotFollowUp(entry, 'the entry names no audit entry');
           else batch.push({ paymentId, auditId });
         }
-        await Promise.all([d.jobs.exportAudits(batch), ...traced.map((entry) => audit.handle(entry))]);
+        // In no trace, as named() does for an untraced entry: the round runs in the context of
+        // whichever request kicked the relay, and the batch is not that request's work.
+        await Promise.all([inTraceOf(undefined, () => d.jobs.exportAudits(batch)), ...traced.map((entry) => audit.handle(entry))]);
       },
     },
     {
@@ -83,7 +85,7 @@ export function followUpGroups(d: FollowUpDeps): OutboxGroup[] {
           d.cannotFollowUp(entry, 'the payment record is gone');
           return [];
         });
-        await Promise.all([d.jobs.notifyAll(requests), ...traced.map((entry) => notifications.handle(entry))]);
+        await Promise.all([inTraceOf(undefined, () => d.jobs.notifyAll(requests)), ...traced.map((entry) => notifications.handle(entry))]);
       },
     },
     named('reconcile', async (entry, paymentId) => {
