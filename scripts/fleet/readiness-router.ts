@@ -55,7 +55,10 @@ export function startReadinessRouting(router: ReadinessRouterSettings): void {
         instances: Object.fromEntries(Object.entries(state.instances).map(([name, entry]) => [name, { ...entry, routed: routing.routed.includes(name) }])),
       }));
     },
-    onError: (error) => log(`readiness routing: ${error instanceof Error ? error.message : String(error)}; trying again in ${settings.reloadIntervalMs} ms`),
+    onError: (error) => {
+      // nginx stopping with the fleet refuses a reload: no news then.
+      if (!stopSignal.aborted) log(`readiness routing: ${error instanceof Error ? error.message : String(error)}; trying again in ${settings.reloadIntervalMs} ms`);
+    },
   });
   stopSignal.addEventListener('abort', () => void debounce.stop(), { once: true });
 
