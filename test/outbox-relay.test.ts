@@ -186,6 +186,18 @@ test('a stream that disappears (Redis flushed) gets its groups again, and its ne
   expect(failures).toEqual([]);
 });
 
+test('a kick whose read finds the stream without its groups (Redis flushed) makes them and reads the entry at once, not at the next (backed-off) poll', async () => {
+  const audit = recordingGroup('audit');
+  const r = relay([audit], 'i-1');
+  r.start();
+  await r.drain();
+  await redis.del(...streams);
+  // A local write after the flush: its script makes the stream, without groups, and kicks.
+  await append(streams[0], 11);
+  r.kick(streams[0]);
+  await waitFor(() => audit.seen.includes('11'), { timeoutMs: 3_000, intervalMs: 10, description: 'the kicked entry delivered without a poll' });
+});
+
 test('trimming removes what every group is done with, and keeps everything from the oldest entry still pending in any group', async () => {
   const audit = recordingGroup('audit');
   const notify = recordingGroup('notify', (e) => e.fields.n === '2');

@@ -60,10 +60,10 @@ describe('batched follow-ups of untraced entries', () => {
     expect(entries).toHaveLength(2);
     for (const e of entries) expect(e.fields.traceparent).toBeUndefined();
 
-    const groups = followUpGroups({ jobs: instance.jobs, store, cannotFollowUp: (_e, why) => {
-        throw new Error(why);
-      },
-    });
+    const cannotFollowUp = (_entry: OutboxEntry, why: string): never => {
+      throw new Error(why);
+    };
+    const groups = followUpGroups({ jobs: instance.jobs, store, cannotFollowUp });
     const tracer = trace.getTracer('batch-trace.test');
     // The round as a request's kick starts it: inside that request's span.
     const traceId = await tracer.startActiveSpan('POST /payments (another payment)', async (span) => {

@@ -275,8 +275,15 @@ export class OutboxRelay {
 
   private async afterStreamError(stream: string, group: OutboxGroup, error: unknown): Promise<void> {
     if (!isNoGroupError(error)) return this.failed({ stream, group: group.name, entries: 0, error });
-    // The stream or its group is gone (Redis flushed, or restarted without persistence): made again, read next time.
-    await ensureGroup(this.o.redis, stream, group.name).catch((again: unknown) => this.failed({ stream, group: group.name, entries: 0, error: again }));
+    // The stream or its group is gone (Redis flushed, or restarted without persistence): made
+    // again, and read again in the next round. Not left to the poll: a kick (a local write that
+    // made the stream anew) would otherwise wait for it, up to idlePollMs on an idle relay.
+    try {
+      await ensureGroup(this.o.redis, stream, group.name);
+      if (this.running) this.due.add(stream);
+    } catch (again) {
+      this.failed({ stream, group: group.name, entries: 0, error: again });
+    }
   }
 
   private async trimPass(): Promise<void> {
