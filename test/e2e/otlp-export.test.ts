@@ -3,10 +3,11 @@
 // request's server span and, under it, a span per downstream call with its breaker's name, state
 // and decision: the SDK started in main.ts before anything else loaded, and exports for real.
 // Fastify's and Nest's spans sit between, and the audit export's worker span joins the trace.
+// A payment that falls back from provider A to B is one trace too, with the email worker's span.
 import { SpanAttributes, SpanNames } from '@breakwater/telemetry';
 import { OtlpReceiver } from '../support/otlp-receiver';
 import { waitFor } from '../support/wait-for';
-import { pay } from './support/http-clients';
+import { pay, paymentBody, SimulatorClient } from './support/http-clients';
 import { PaymentStack, STACK_START_TIMEOUT_MS, STACK_STOP_TIMEOUT_MS } from './support/payment-stack';
 
 describe('OTLP export of a payment trace', () => {
@@ -53,5 +54,29 @@ describe('OTLP export of a payment trace', () => {
     expect(ancestors).toEqual(expect.arrayContaining(['PaymentsController.create', 'request', root?.name]));
     // The follow-ups come later, from the outbox relay through BullMQ, in the same trace.
     await waitFor(() => receiver.spans.some((s) => s.traceId === charge?.traceId && s.name === 'process audit-export'), { timeoutMs: 10_000, description: "the audit export's consumer span in the payment's trace" });
+  });
+
+  it('sends the whole trace of a payment that fell back from provider A to B, the worker\'s notification span included', async () => {
+    const sim = new SimulatorClient(stack.sim.url);
+    await sim.fault('provider-a', { mode: 'down' });
+    try {
+      const answer = await pay(stack.url(0), paymentBody({ notify: { email: 'traced@example.com' } }));
+      expect(answer.provider).toBe('provider-b');
+      const inTrace = (traceId: string | undefined): typeof receiver.spans => receiver.spans.filter((s) => s.traceId === traceId);
+      const fallback = (): (typeof receiver.spans)[number] | undefined => receiver.spans.find((s) => s.name === SpanNames.downstreamCall('provider-b'));
+      await waitFor(() => fallback() !== undefined && inTrace(fallback()?.traceId).some((s) => s.name === 'process notify-email'), {
+        timeoutMs: 15_000,
+        description: "the fallback payment's trace with the email worker's span",
+      });
+      const trace = inTrace(fallback()?.traceId);
+      // One trace: the request, provider A's failed call, provider B's charge, and the email sent by a worker.
+      expect(trace.filter((s) => s.parentSpanId === '').map((s) => s.name)).toEqual([expect.stringMatching(/^POST/)]);
+      expect(trace.map((s) => s.name)).toEqual(expect.arrayContaining([SpanNames.downstreamCall('provider-a'), SpanNames.downstreamCall('provider-b'), 'process notify-email']));
+      expect(trace.find((s) => s.name === SpanNames.downstreamCall('provider-b'))?.attributes).toMatchObject({ [SpanAttributes.breakerName]: 'provider-b', [SpanAttributes.decision]: 'allowed' });
+      const worker = trace.find((s) => s.name === 'process notify-email');
+      expect(trace.some((s) => s.parentSpanId === worker?.spanId && s.name === SpanNames.downstreamCall('notify-email'))).toBe(true);
+    } finally {
+      await sim.clearFaults();
+    }
   });
 });
