@@ -7,6 +7,9 @@
 //   per payment, the follow-up backlog during and after each window, Redis memory per payment.
 // --mode faults (bench/gateway/fault-mode.ts): Breakwater alone, healthy rates, then provider-a
 //   down and healed, then the simulator's ledger (no double charge).
+// --mode topologies (bench/gateway/topology-mode.ts): Breakwater on one Redis and on a private
+//   3+3 Redis Cluster side by side, both started by the bench; --topologies single,cluster.
+//   Modest default rates (20,40,60): the shared 2-core machine holds no more than that today.
 //
 // The load generator runs on the same machine as the fleets and competes with them for the cores.
 // The last line printed is `payments-per-minute: N` (Breakwater's highest rate held, times 60).
@@ -14,12 +17,14 @@ import { parseArgs } from 'node:util';
 import { runCompareMode } from './gateway/compare-mode';
 import { runFaultMode } from './gateway/fault-mode';
 import type { FleetKind } from './gateway/fleet-process';
+import { runTopologyMode, TOPOLOGIES, type Topology } from './gateway/topology-mode';
 
 const { values: args } = parseArgs({
   options: {
     mode: { type: 'string', default: 'compare' },
     rates: { type: 'string' },
     subjects: { type: 'string', default: 'breakwater,bare' },
+    topologies: { type: 'string', default: 'single,cluster' },
     'fault-rate': { type: 'string', default: '150' },
     'initial-warmup-s': { type: 'string' },
     'warmup-s': { type: 'string', default: '3' },
@@ -56,7 +61,13 @@ async function main(): Promise<void> {
     await runFaultMode({ ...common, rates: rates('100,200,300,400,600'), faultRate: positive('fault-rate', args['fault-rate']), durationMs: seconds('duration-s', args['duration-s'] ?? '20') });
     return;
   }
-  if (args.mode !== 'compare') throw new Error(`--mode must be compare or faults (got ${args.mode})`);
+  if (args.mode === 'topologies') {
+    const topologies = (args.topologies ?? '').split(',').filter((t): t is Topology => (TOPOLOGIES as readonly string[]).includes(t));
+    if (topologies.length === 0) throw new Error('--topologies: single, cluster or both');
+    await runTopologyMode({ ...common, topologies, rates: rates('20,40,60'), durationMs: seconds('duration-s', args['duration-s'] ?? '15'), tailMs: seconds('tail-s', args['tail-s']) });
+    return;
+  }
+  if (args.mode !== 'compare') throw new Error(`--mode must be compare, faults or topologies (got ${args.mode})`);
   const subjects = (args.subjects ?? '').split(',').filter((s): s is FleetKind => s === 'breakwater' || s === 'bare');
   if (subjects.length === 0) throw new Error('--subjects: breakwater, bare or both');
   await runCompareMode({ ...common, subjects, rates: rates('300,600,833,1200'), durationMs: seconds('duration-s', args['duration-s'] ?? '15'), tailMs: seconds('tail-s', args['tail-s']) });

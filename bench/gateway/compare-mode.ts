@@ -31,7 +31,8 @@ export interface CompareOptions {
 }
 
 export interface WindowResult {
-  subject: FleetKind;
+  /** breakwater or bare here; single or cluster in the topologies mode. */
+  subject: string;
   rate: number;
   summary: WindowSummary;
   /** 2xx answers that arrived in the window. */
@@ -43,22 +44,24 @@ export interface WindowResult {
 }
 
 export interface SubjectEnd {
-  subject: FleetKind;
+  subject: string;
   payments: number;
   memoryBytes: number;
   keys: number;
 }
 
-const CUSTOMERS = 100_000;
+export const CUSTOMERS = 100_000;
 export const TARGET_P95_MS = 200;
 export const TARGET_AVAILABILITY = 0.999;
-const GIVE_UP_P95_MS = 1_000;
-const GIVE_UP_AVAILABILITY = 0.99;
-const SETTLE_MS = 2_000;
+export const GIVE_UP_P95_MS = 1_000;
+export const GIVE_UP_AVAILABILITY = 0.99;
+export const SETTLE_MS = 2_000;
 
-interface Subject {
-  kind: FleetKind;
+export interface Subject {
+  kind: string;
   fleet: FleetProcess;
+  /** Redis servers the bench started for this fleet (name -> pid), measured as the fleet's `redis`. */
+  redisPids: Record<string, number>;
   load: PaymentLoad;
   redis: RedisProbe;
   start: RedisReading;
@@ -67,11 +70,14 @@ interface Subject {
 
 export const heldBy = (s: WindowSummary): boolean => s.p95 < TARGET_P95_MS && s.availability >= TARGET_AVAILABILITY && s.achieved >= 0.95 * s.targetRate;
 
-async function window(subject: Subject, rate: number, o: CompareOptions): Promise<WindowResult> {
+export type WindowOptions = Pick<CompareOptions, 'warmupMs' | 'durationMs' | 'tailMs'>;
+
+export async function window(subject: Subject, rate: number, o: WindowOptions): Promise<WindowResult> {
   const { fleet, load, redis } = subject;
+  const parts = { ...fleet.json.pids, ...subject.redisPids };
   const run = load.start(rate);
   await sleep(o.warmupMs);
-  const cpuBefore = readCpu(fleet.json.pids);
+  const cpuBefore = readCpu(parts);
   const redisBefore = await redis.read();
   const from = performance.now();
   let over = false;
@@ -79,7 +85,7 @@ async function window(subject: Subject, rate: number, o: CompareOptions): Promis
   await sleep(o.durationMs);
   const to = performance.now();
   over = true;
-  const cpuAfter = readCpu(fleet.json.pids);
+  const cpuAfter = readCpu(parts);
   const redisAfter = await redis.read();
   await run.stop();
   const maxDuring = await during;
@@ -103,7 +109,7 @@ async function startSubject(kind: FleetKind, o: CompareOptions, runId: string): 
   const fleet = await FleetProcess.start(o.instances, port, { ADMIN_TOKEN: `bench-gateway-${randomUUID()}` }, kind);
   const redis = await RedisProbe.open(fleet.json.redisUrlFile);
   const load = new PaymentLoad({ url: fleet.json.lb, connections: o.connections, customers: CUSTOMERS, keyPrefix: `bench-${runId}-${kind}-` });
-  return { kind, fleet, load, redis, start: await redis.read(), givenUp: false };
+  return { kind, fleet, redisPids: {}, load, redis, start: await redis.read(), givenUp: false };
 }
 
 export async function runCompareMode(o: CompareOptions): Promise<void> {

@@ -8,7 +8,7 @@ export type ProcessKind = (typeof PROCESS_KINDS)[number] | 'generator';
 
 function kindOf(part: string): ProcessKind | undefined {
   if (/^(api|bare)-\d+$/.test(part)) return 'gateway';
-  if (part === 'redis') return 'redis';
+  if (/^redis(-\d+)?$/.test(part)) return 'redis'; // `redis-<port>`: a node the bench started itself
   if (part === 'sim') return 'simulator';
   if (part === 'lb') return 'nginx';
   if (part.startsWith('load generator')) return 'generator';
