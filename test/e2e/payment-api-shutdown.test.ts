@@ -36,3 +36,24 @@ describe('SIGTERM with a payment in flight', () => {
     expect(api.describe()).toContain('(exited with code null, signal SIGTERM)');
   }, 30_000);
 });
+
+// SIGTERM while Redis is gone: the workers cannot finish or hand back their jobs, so waiting for
+// them is pointless; the instance must still end by the signal within the launcher's stop grace
+// (10 s, then SIGKILL). Before, a worker's disconnect waited for a Redis that was not there and
+// the process never ended.
+describe('SIGTERM while Redis is down', () => {
+  const LAUNCHER_STOP_GRACE_MS = 10_000;
+  const stack = new PaymentStack({ label: 'sigterm-redis-down', instances: 1, privateRedis: true });
+
+  beforeAll(() => stack.start(), STACK_START_TIMEOUT_MS);
+  afterAll(() => stack.stop(), STACK_STOP_TIMEOUT_MS);
+
+  it('closes without Redis and ends by SIGTERM within the launcher\'s grace', async () => {
+    const api = stack.instances[0];
+    expect((await pay(api.url)).status).toBe('AUTHORIZED');
+    await stack.redis.kill();
+    await sleep(500);
+    await api.stop(LAUNCHER_STOP_GRACE_MS);
+    expect(api.describe()).toContain('(exited with code null, signal SIGTERM)');
+  }, 40_000);
+});

@@ -65,6 +65,8 @@ export const RECONCILE_DELAY_MS = 1_000;
 export const DEAD_LETTER_SWEEP_MS = 15_000;
 /** On close, running jobs get this long to finish before they are cancelled (and retried elsewhere). */
 export const CLOSE_GRACE_MS = 5_000;
+/** A worker's disconnect waits for its blocking connection, which never answers without Redis. */
+const DISCONNECT_GRACE_MS = 1_000;
 /** GET /queues gives up after this long (BullMQ's connection would wait for Redis indefinitely). */
 export const QUEUE_COUNTS_TIMEOUT_MS = 2_000;
 
@@ -251,16 +253,20 @@ export class BullJobs extends JobScheduler {
     this.recordedSubscription.dispose();
     await this.followUps.stop();
     clearInterval(this.sweepTimer);
+    // Without Redis a worker can neither finish nor hand back its jobs (they are retried elsewhere
+    // once their lock expires), and a queue cannot close cleanly: waiting would only outlast the
+    // launcher's stop grace and end in SIGKILL.
+    const grace = (): number => (this.connection.status === 'ready' ? CLOSE_GRACE_MS : 0);
     await Promise.all(
       this.workers.map(async (worker) => {
         const closing = worker.close();
-        if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) {
-          worker.cancelAllJobs('the instance is shutting down');
-          if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) await worker.disconnect().catch(() => undefined);
-        }
+        if (await settlesWithin(closing, grace())) return;
+        worker.cancelAllJobs('the instance is shutting down');
+        if (await settlesWithin(closing, grace())) return;
+        await settlesWithin(worker.disconnect(), DISCONNECT_GRACE_MS);
       }),
     );
-    await Promise.all(QUEUE_NAMES.flatMap((name) => [this.queues[name].close(), this.deadLetters[name].dead.close()]).map((p) => settlesWithin(p, CLOSE_GRACE_MS)));
+    await Promise.all(QUEUE_NAMES.flatMap((name) => [this.queues[name].close(), this.deadLetters[name].dead.close()]).map((p) => settlesWithin(p, grace())));
     this.connection.disconnect();
   }
 
