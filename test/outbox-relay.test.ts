@@ -270,6 +270,34 @@ test('stop does not wait for a reclaim pass to walk every stream when Redis has 
   }
 });
 
+test('a kick whose read fails (Redis silent for a moment) is read again soon, not left to the backed-off poll', async () => {
+  const target = new URL(redisUrl());
+  const proxy = await TcpFaultProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+  const connection = new Redis(`redis://127.0.0.1:${proxy.port}`, { enableOfflineQueue: false, commandTimeout: 300, maxRetriesPerRequest: 0 });
+  connection.on('error', () => undefined);
+  await new Promise((resolve) => connection.once('ready', resolve));
+  const audit = recordingGroup('audit');
+  // Polls out of reach: an idle relay's poll may be idlePollMs (seconds) away when a kick's read fails.
+  const r = new OutboxRelay({ redis: connection, streams, groups: [audit], consumer: 'i-1', pollMs: 60_000, idlePollMs: 60_000, trimMs: 60_000, reclaimIdleMs: 60_000 });
+  const failures: OutboxRelayFailure[] = [];
+  r.onFailure((f) => failures.push(f));
+  try {
+    r.start();
+    await r.drain();
+    proxy.setToxics({ blackHole: true });
+    await append(streams[0], 7); // written by the request's own connection; the relay's read of it fails
+    r.kick(streams[0]);
+    await waitFor(() => failures.length > 0, { timeoutMs: 3_000, description: 'the failed read reported' });
+    proxy.setToxics({});
+    proxy.dropConnections(); // the silent socket's late replies would answer commands that gave up
+    await waitFor(() => audit.seen.includes('7'), { timeoutMs: 5_000, description: 'the entry delivered after Redis answers again' });
+  } finally {
+    await r.stop();
+    connection.disconnect();
+    await proxy.close();
+  }
+}, 15_000);
+
 describe('with Redis gone', () => {
   test('reads fail as reported failures, never as rejections; once Redis is back, the entries written meanwhile are delivered', async () => {
     const server = await startRedisServer();

@@ -24,6 +24,8 @@ export const DEFAULT_OUTBOX_READ_INTERVAL_MS = 100;
  * `pollMs`. Kicks are not delayed by it.
  */
 export const DEFAULT_OUTBOX_IDLE_POLL_MS = 4_000;
+/** A stream whose read failed (Redis away or slow) is read again after this long, whatever the poll's back-off. */
+export const DEFAULT_OUTBOX_READ_RETRY_MS = 1_000;
 
 export interface OutboxRelayOptions {
   redis: RedisConnection;
@@ -38,6 +40,7 @@ export interface OutboxRelayOptions {
   batch?: number;
   readIntervalMs?: number;
   idlePollMs?: number;
+  readRetryMs?: number;
 }
 
 /** Something the relay could not do; it goes on, and the entry is delivered again. */
@@ -82,6 +85,9 @@ export class OutboxRelay {
   private pollTimer: NodeJS.Timeout | undefined;
   /** Entries read since the last poll started. */
   private readSincePoll = 0;
+  /** Streams whose read failed, read again when `retryTimer` fires. */
+  private readonly retry = new Set<string>();
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly forgetConsumer: ScriptCall;
 
   constructor(options: OutboxRelayOptions) {
@@ -92,6 +98,7 @@ export class OutboxRelay {
       batch: DEFAULT_OUTBOX_BATCH,
       readIntervalMs: DEFAULT_OUTBOX_READ_INTERVAL_MS,
       idlePollMs: DEFAULT_OUTBOX_IDLE_POLL_MS,
+      readRetryMs: DEFAULT_OUTBOX_READ_RETRY_MS,
       ...options,
     };
     this.forgetConsumer = defineScript(options.redis, { file: 'forget-idle-consumer-1.lua' });
@@ -127,6 +134,8 @@ export class OutboxRelay {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     clearTimeout(this.pollTimer);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     clearTimeout(this.deferred);
     this.deferred = undefined;
     await Promise.all([this.draining, this.reclaiming, this.trimming]);
@@ -274,7 +283,12 @@ export class OutboxRelay {
   }
 
   private async afterStreamError(stream: string, group: OutboxGroup, error: unknown): Promise<void> {
-    if (!isNoGroupError(error)) return this.failed({ stream, group: group.name, entries: 0, error });
+    if (!isNoGroupError(error)) {
+      this.failed({ stream, group: group.name, entries: 0, error });
+      // A kick's entries would otherwise wait for the poll, up to idlePollMs on an idle relay.
+      this.readAgainLater(stream);
+      return;
+    }
     // The stream or its group is gone (Redis flushed, or restarted without persistence): made
     // again, and read again in the next round. Not left to the poll: a kick (a local write that
     // made the stream anew) would otherwise wait for it, up to idlePollMs on an idle relay.
@@ -301,6 +315,19 @@ export class OutboxRelay {
       }
     })().finally(() => (this.trimming = undefined));
     await this.trimming;
+  }
+
+  private readAgainLater(stream: string): void {
+    if (!this.running) return;
+    this.retry.add(stream);
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      const streams = [...this.retry];
+      this.retry.clear();
+      for (const s of streams) this.kick(s);
+    }, this.o.readRetryMs);
+    this.retryTimer.unref();
   }
 
   private async ensureGroups(stream: string): Promise<void> {
