@@ -18,9 +18,12 @@ const testEnvironment = '<rootDir>/test/support/strict-node-environment.ts';
 // are written, so the run never ends. process.exit() skips that clean-up.
 module.exports = {
   forceExit: true,
+  // Jest reads testTimeout from the top-level configuration only (a project's own is ignored): the
+  // integration tests' minute applies to both projects.
+  testTimeout: 60000,
   waitForUnhandledRejections: true,
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment, testEnvironmentOptions: { lateRejectionGraceMs: 50 } },
-    { displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment, testEnvironmentOptions: { lateRejectionGraceMs: 300 }, testTimeout: 60000 },
+    { displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment, testEnvironmentOptions: { lateRejectionGraceMs: 300 } },
   ],
 };
