@@ -10,5 +10,6 @@ module.exports = {
   rootDir: join(__dirname, '..', '..'),
   forceExit: true,
   waitForUnhandledRejections: true,
-  projects: [{ ...integration, rootDir: join(__dirname, '..', '..'), displayName: 'failover', testMatch: ['<rootDir>/test/failover/**/*.failover.ts'], testTimeout: 240000 }],
+  testTimeout: 240000, // read at the top level only (a project's own is ignored)
+  projects: [{ ...integration, rootDir: join(__dirname, '..', '..'), displayName: 'failover', testMatch: ['<rootDir>/test/failover/**/*.failover.ts'] }],
 };

@@ -9,5 +9,6 @@ module.exports = {
   rootDir: join(__dirname, '..', '..'),
   forceExit: true,
   waitForUnhandledRejections: true,
-  projects: [{ ...integration, rootDir: join(__dirname, '..', '..'), displayName: 'slow', testMatch: ['<rootDir>/test/slow/**/*.slow.ts'], testTimeout: 120000 }],
+  testTimeout: 120000, // read at the top level only (a project's own is ignored)
+  projects: [{ ...integration, rootDir: join(__dirname, '..', '..'), displayName: 'slow', testMatch: ['<rootDir>/test/slow/**/*.slow.ts'] }],
 };
