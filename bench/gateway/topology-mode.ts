@@ -16,6 +16,7 @@ import { fleetTotal } from './cpu-per-payment';
 import { FleetProcess } from './fleet-process';
 import { PaymentLoad } from './open-loop';
 import { RedisProbe } from './redis-probe';
+import { describeCounts } from './window-summary';
 import { printTopologies } from './topology-report';
 
 export type Topology = 'single' | 'cluster';
@@ -114,7 +115,7 @@ export async function runTopologyMode(o: TopologyOptions): Promise<void> {
         results.push(r);
         console.log(
           `  ${s.kind} ${rate}/s: ${fmt(r.summary.achieved, 0)}/s 2xx ${(r.summary.availability * 100).toFixed(2)}%, p95 ${fmt(r.summary.p95, 0)} ms, ` +
-            `CPU ${fmt(fleetTotal(r.cpu), 2)} ms/payment (Redis ${fmt(r.cpu.get('redis') ?? 0, 2)}), Redis ${fmt(sumOf(r.commands) / Math.max(1, r.payments), 1)} cmds/payment${r.held ? '' : ' (not held)'}`,
+            `CPU ${fmt(fleetTotal(r.cpu), 2)} ms/payment (Redis ${fmt(r.cpu.get('redis') ?? 0, 2)}), Redis ${fmt(sumOf(r.commands) / Math.max(1, r.payments), 1)} cmds/payment${r.held ? '' : ' (not held)'}; answers ${describeCounts(r.summary.outcomes)}`,
         );
         if (r.summary.p95 > GIVE_UP_P95_MS || r.summary.availability < GIVE_UP_AVAILABILITY) s.givenUp = true;
         await sleep(SETTLE_MS);
