@@ -112,6 +112,46 @@ async function startSubject(kind: FleetKind, o: CompareOptions, runId: string): 
   return { kind, fleet, redisPids: {}, load, redis, start: await redis.read(), givenUp: false };
 }
 
+export interface RunWindowsOptions extends WindowOptions {
+  rates: readonly number[];
+  initialWarmupMs: number;
+  /** The rate of the unmeasured warm-up. */
+  firstRate: number;
+  /** What a subject is called in the progress line (subject, topology). */
+  unit: string;
+}
+
+/**
+ * The measured part of a side-by-side run: each subject warmed up, then every rate in turn with
+ * the subjects' order alternating (neither always runs on a machine the other just heated), a
+ * subject that misses badly running no higher rate. `costs` is the mode's part of each progress line.
+ */
+export async function runWindows(subjects: readonly Subject[], o: RunWindowsOptions, costs: (r: WindowResult) => string): Promise<WindowResult[]> {
+  const results: WindowResult[] = [];
+  console.log(`warm-up: ${o.initialWarmupMs / 1000} s at ${o.firstRate}/s for each ${o.unit} (not measured) ...`);
+  for (const s of subjects) {
+    const warm = s.load.start(o.firstRate);
+    await sleep(o.initialWarmupMs);
+    await warm.stop();
+  }
+  await sleep(SETTLE_MS);
+  for (const [i, rate] of o.rates.entries()) {
+    const order = i % 2 === 0 ? subjects : [...subjects].reverse();
+    for (const s of order) {
+      if (s.givenUp) continue;
+      const r = await window(s, rate, o);
+      results.push(r);
+      console.log(
+        `  ${s.kind} ${rate}/s: ${fmt(r.summary.achieved, 0)}/s 2xx ${(r.summary.availability * 100).toFixed(2)}%, p95 ${fmt(r.summary.p95, 0)} ms, ` +
+          `${costs(r)}${r.held ? '' : ' (not held)'}; answers ${describeCounts(r.summary.outcomes)}`,
+      );
+      if (r.summary.p95 > GIVE_UP_P95_MS || r.summary.availability < GIVE_UP_AVAILABILITY) s.givenUp = true;
+      await sleep(SETTLE_MS);
+    }
+  }
+  return results;
+}
+
 export async function runCompareMode(o: CompareOptions): Promise<void> {
   const startedAt = performance.now();
   const runId = randomUUID().slice(0, 8);
@@ -126,30 +166,12 @@ export async function runCompareMode(o: CompareOptions): Promise<void> {
   try {
     for (const kind of o.subjects) subjects.push(await startSubject(kind, o, runId));
     console.log(`fleets ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${subjects.map((s) => `${s.kind} ${s.fleet.json.lb}`).join(', ')}`);
-    const first = o.rates[0] ?? 100;
-    console.log(`warm-up: ${o.initialWarmupMs / 1000} s at ${first}/s for each subject (not measured) ...`);
-    for (const s of subjects) {
-      const warm = s.load.start(first);
-      await sleep(o.initialWarmupMs);
-      await warm.stop();
-    }
-    await sleep(SETTLE_MS);
-    for (const [i, rate] of o.rates.entries()) {
-      const order = i % 2 === 0 ? subjects : [...subjects].reverse();
-      for (const s of order) {
-        if (s.givenUp) continue;
-        const r = await window(s, rate, o);
-        results.push(r);
-        const fleetCpu = fleetTotal(r.cpu);
-        console.log(
-          `  ${s.kind} ${rate}/s: ${fmt(r.summary.achieved, 0)}/s 2xx ${(r.summary.availability * 100).toFixed(2)}%, p95 ${fmt(r.summary.p95, 0)} ms, ` +
-            `CPU ${fmt(fleetCpu, 2)} ms/payment, Redis ${fmt(sumOf(r.commands) / Math.max(1, r.payments), 1)} cmds/payment, ` +
-            `audit backlog max ${fmt(r.lag.maxDuring.audit)} -> ${fmt(r.lag.afterTail.audit)} after ${o.tailMs / 1000} s${r.held ? '' : ' (not held)'}; answers ${describeCounts(r.summary.outcomes)}`,
-        );
-        if (r.summary.p95 > GIVE_UP_P95_MS || r.summary.availability < GIVE_UP_AVAILABILITY) s.givenUp = true;
-        await sleep(SETTLE_MS);
-      }
-    }
+    results.push(
+      ...(await runWindows(subjects, { ...o, firstRate: o.rates[0] ?? 100, unit: 'subject' }, (r) =>
+        `CPU ${fmt(fleetTotal(r.cpu), 2)} ms/payment, Redis ${fmt(sumOf(r.commands) / Math.max(1, r.payments), 1)} cmds/payment, ` +
+        `audit backlog max ${fmt(r.lag.maxDuring.audit)} -> ${fmt(r.lag.afterTail.audit)} after ${o.tailMs / 1000} s`,
+      )),
+    );
     for (const s of subjects) {
       const now = await s.redis.read();
       const payments = s.load.samples().filter((x) => x.status >= 200 && x.status < 300).length;

@@ -9,26 +9,33 @@ import type { FleetKind } from './fleet-process';
 const ms = (n: number): string => (Number.isNaN(n) ? '-' : fmt(n, n < 100 ? 1 : 0));
 const per = (n: number, payments: number): string => fmt(n / Math.max(1, payments), 2);
 
+/** The headers after the first (subject) column of a window's row, and its cells below. */
+export const WINDOW_HEADERS = ['rate/s', '2xx/s', '2xx share', 'p50 ms', 'p95 ms', 'p99 ms', 'held', ...PROCESS_KINDS.map((k) => `${k} CPU ms/pay`), 'fleet CPU ms/pay', 'generator ms/pay', 'Redis cmds/pay'];
+
+export function windowCells(r: WindowResult): string[] {
+  return [
+    r.subject,
+    fmt(r.rate),
+    fmt(r.summary.achieved, 1),
+    `${(r.summary.availability * 100).toFixed(r.summary.availability === 1 ? 0 : 2)}%`,
+    ms(r.summary.p50),
+    ms(r.summary.p95),
+    ms(r.summary.p99),
+    r.held ? 'yes' : 'no',
+    ...PROCESS_KINDS.map((k) => fmt(r.cpu.get(k) ?? 0, 2)),
+    fmt(fleetTotal(r.cpu), 2),
+    fmt(r.cpu.get('generator') ?? 0, 2),
+    per(sumOf(r.commands), r.payments),
+  ];
+}
+
 export function printComparison(results: readonly WindowResult[], ends: readonly SubjectEnd[], o: CompareOptions): void {
   console.log('');
   console.log(`Held = p95 < ${TARGET_P95_MS} ms, >= ${TARGET_AVAILABILITY * 100}% 2xx and >= 95% of the rate achieved. Latency from the moment a request was due (open loop).`);
   console.log(
     table(
-      ['subject', 'rate/s', '2xx/s', '2xx share', 'p50 ms', 'p95 ms', 'p99 ms', 'held', ...PROCESS_KINDS.map((k) => `${k} CPU ms/pay`), 'fleet CPU ms/pay', 'generator ms/pay', 'Redis cmds/pay'],
-      results.map((r) => [
-        r.subject,
-        fmt(r.rate),
-        fmt(r.summary.achieved, 1),
-        `${(r.summary.availability * 100).toFixed(r.summary.availability === 1 ? 0 : 2)}%`,
-        ms(r.summary.p50),
-        ms(r.summary.p95),
-        ms(r.summary.p99),
-        r.held ? 'yes' : 'no',
-        ...PROCESS_KINDS.map((k) => fmt(r.cpu.get(k) ?? 0, 2)),
-        fmt(fleetTotal(r.cpu), 2),
-        fmt(r.cpu.get('generator') ?? 0, 2),
-        per(sumOf(r.commands), r.payments),
-      ]),
+      ['subject', ...WINDOW_HEADERS],
+      results.map(windowCells),
     ),
   );
   console.log('');

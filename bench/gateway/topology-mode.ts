@@ -8,15 +8,14 @@
 // the Cluster's masters and replicas), Redis commands per payment (summed over the masters).
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { fmt, sleep } from '../bench-support';
+import { fmt } from '../bench-support';
 import { findFreePort, startRedisServer, type RedisServerHandle } from '../../test/support/redis-server';
 import { redisCli, startRedisCluster } from '../../test/support/redis-cluster';
-import { CUSTOMERS, GIVE_UP_AVAILABILITY, GIVE_UP_P95_MS, SETTLE_MS, sumOf, window, type Subject, type WindowOptions, type WindowResult } from './compare-mode';
+import { CUSTOMERS, runWindows, sumOf, type Subject, type WindowOptions, type WindowResult } from './compare-mode';
 import { fleetTotal } from './cpu-per-payment';
 import { FleetProcess } from './fleet-process';
 import { PaymentLoad } from './open-loop';
 import { RedisProbe } from './redis-probe';
-import { describeCounts } from './window-summary';
 import { printTopologies } from './topology-report';
 
 export type Topology = 'single' | 'cluster';
@@ -99,28 +98,11 @@ export async function runTopologyMode(o: TopologyOptions): Promise<void> {
       subjects.push(await startTopology(topology, deployment, o, runId));
     }
     console.log(`fleets ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${subjects.map((s, i) => `${s.kind} ${s.fleet.json.lb} on ${deployments[i]?.nodes.length ?? 0} redis-server(s)`).join(', ')}`);
-    const first = o.rates[0] ?? 20;
-    console.log(`warm-up: ${o.initialWarmupMs / 1000} s at ${first}/s for each topology (not measured) ...`);
-    for (const s of subjects) {
-      const warm = s.load.start(first);
-      await sleep(o.initialWarmupMs);
-      await warm.stop();
-    }
-    await sleep(SETTLE_MS);
-    for (const [i, rate] of o.rates.entries()) {
-      const order = i % 2 === 0 ? subjects : [...subjects].reverse();
-      for (const s of order) {
-        if (s.givenUp) continue;
-        const r = await window(s, rate, o);
-        results.push(r);
-        console.log(
-          `  ${s.kind} ${rate}/s: ${fmt(r.summary.achieved, 0)}/s 2xx ${(r.summary.availability * 100).toFixed(2)}%, p95 ${fmt(r.summary.p95, 0)} ms, ` +
-            `CPU ${fmt(fleetTotal(r.cpu), 2)} ms/payment (Redis ${fmt(r.cpu.get('redis') ?? 0, 2)}), Redis ${fmt(sumOf(r.commands) / Math.max(1, r.payments), 1)} cmds/payment${r.held ? '' : ' (not held)'}; answers ${describeCounts(r.summary.outcomes)}`,
-        );
-        if (r.summary.p95 > GIVE_UP_P95_MS || r.summary.availability < GIVE_UP_AVAILABILITY) s.givenUp = true;
-        await sleep(SETTLE_MS);
-      }
-    }
+    results.push(
+      ...(await runWindows(subjects, { ...o, firstRate: o.rates[0] ?? 20, unit: 'topology' }, (r) =>
+        `CPU ${fmt(fleetTotal(r.cpu), 2)} ms/payment (Redis ${fmt(r.cpu.get('redis') ?? 0, 2)}), Redis ${fmt(sumOf(r.commands) / Math.max(1, r.payments), 1)} cmds/payment`,
+      )),
+    );
   } finally {
     for (const s of subjects) {
       s.redis.close();

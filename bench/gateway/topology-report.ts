@@ -2,10 +2,10 @@
 // costs a payment against one Redis at each rate both ran (ratios cluster / single).
 import { fmt, table } from '../bench-support';
 import { sumOf, TARGET_AVAILABILITY, TARGET_P95_MS, type WindowResult } from './compare-mode';
-import { fleetTotal, PROCESS_KINDS } from './cpu-per-payment';
+import { fleetTotal } from './cpu-per-payment';
+import { WINDOW_HEADERS, windowCells } from './compare-report';
 import type { TopologyOptions } from './topology-mode';
 
-const ms = (n: number): string => (Number.isNaN(n) ? '-' : fmt(n, n < 100 ? 1 : 0));
 const perPayment = (r: WindowResult): number => sumOf(r.commands) / Math.max(1, r.payments);
 const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a) ? `${fmt(a / b, 2)}x` : '-');
 
@@ -15,22 +15,8 @@ export function printTopologies(results: readonly WindowResult[], o: TopologyOpt
   console.log(`Redis CPU = every redis-server of the topology (the Cluster: 3 masters and 3 replicas); Redis commands = INFO commandstats summed over the masters.`);
   console.log(
     table(
-      ['topology', 'rate/s', '2xx/s', '2xx share', 'p50 ms', 'p95 ms', 'p99 ms', 'held', ...PROCESS_KINDS.map((k) => `${k} CPU ms/pay`), 'fleet CPU ms/pay', 'generator ms/pay', 'Redis cmds/pay', 'audit backlog +tail'],
-      results.map((r) => [
-        r.subject,
-        fmt(r.rate),
-        fmt(r.summary.achieved, 1),
-        `${(r.summary.availability * 100).toFixed(r.summary.availability === 1 ? 0 : 2)}%`,
-        ms(r.summary.p50),
-        ms(r.summary.p95),
-        ms(r.summary.p99),
-        r.held ? 'yes' : 'no',
-        ...PROCESS_KINDS.map((k) => fmt(r.cpu.get(k) ?? 0, 2)),
-        fmt(fleetTotal(r.cpu), 2),
-        fmt(r.cpu.get('generator') ?? 0, 2),
-        fmt(perPayment(r), 2),
-        fmt(r.lag.afterTail.audit),
-      ]),
+      ['topology', ...WINDOW_HEADERS, 'audit backlog +tail'],
+      results.map((r) => [...windowCells(r), fmt(r.lag.afterTail.audit)]),
     ),
   );
   const pairs = [...new Set(results.map((r) => r.rate))].flatMap((rate) => {
